@@ -1,0 +1,1 @@
+"""Admin panel (FastAPI + SQLAdmin): arrives with the admin issue."""

@@ -1,0 +1,93 @@
+"""create_dispatcher() and create_bot(): what production runs and tests build alike."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import BotCommand, ErrorEvent
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import Translator
+from bot.middlewares import DatabaseMiddleware, PersonMiddleware
+from bot.routers import fallback, groups, join, language, report, start
+from bot.turn import TurnMiddleware
+from conversations import N_, Msg
+from nearmiss.settings import Settings, locales_dir
+from storage.fsm import SQLStorage
+
+log = logging.getLogger(__name__)
+
+COMMANDS = (
+    ("report", N_("Report a near miss")),
+    ("cancel", N_("Stop the report you are writing")),
+    ("language", N_("Change language")),
+    ("join", N_("Join your team with its code")),
+    ("help", N_("What this bot is for")),
+)
+
+
+def create_bot(settings: Settings) -> Bot:
+    """A Bot that speaks HTML to Telegram, or to TELEGRAM_API_URL when that is set."""
+    assert settings.bot_token is not None
+    session = None
+    if settings.telegram_api_url:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(settings.bot_token.get_secret_value(), session=session,
+               default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def create_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], *,
+                      storage: BaseStorage | None = None,
+                      translator: Translator | None = None) -> Dispatcher:
+    """The dispatcher with its storage, middlewares and routers in their order."""
+    translator = translator or Translator(locales_dir(), settings.default_language)
+    dp = Dispatcher(storage=storage or SQLStorage(sessionmaker),
+                    events_isolation=SimpleEventIsolation())
+    dp.update.outer_middleware(DatabaseMiddleware(sessionmaker))
+    dp.update.outer_middleware(PersonMiddleware(translator))
+    turns = TurnMiddleware(translator, settings)
+    dp.message.middleware(turns)
+    dp.callback_query.middleware(turns)
+    # Order matters: groups first (never the private flow there), commands before the flow's
+    # catch-all, and the fallback last.
+    dp.include_routers(groups.create_router(), language.create_router(),
+                       join.create_router(), start.create_router(), report.create_router(),
+                       fallback.create_router())
+    dp.errors.register(_on_error)
+    dp.startup.register(_set_commands)
+    dp["translator"] = translator
+    return dp
+
+
+async def _set_commands(bot: Bot, translator: Translator, **_: Any) -> None:
+    for code in translator.languages:
+        commands = [BotCommand(command=name, description=translator.gettext(text, code))
+                    for name, text in COMMANDS]
+        await bot.set_my_commands(commands, language_code=code)
+    await bot.set_my_commands([BotCommand(command=name, description=text)
+                               for name, text in COMMANDS])
+
+
+async def _on_error(event: ErrorEvent, bot: Bot, translator: Translator,
+                    **data: Any) -> bool:
+    """Log the failure and tell the person, so nobody is left without an answer."""
+    log.exception("update %s failed", event.update.update_id, exc_info=event.exception)
+    chat = data.get("event_chat")
+    if chat is None or chat.type != "private":
+        return True
+    language = data.get("language", translator.default)
+    sorry = Msg(N_("Sorry, something went wrong on my side. Your answers so far are saved. "
+                   "Please try again in a minute."))
+    try:
+        await bot.send_message(chat.id, translator.text(sorry, language))
+    except Exception:  # noqa: BLE001 - the error path must never raise again
+        log.exception("could not tell chat %s about the failure", chat.id)
+    return True

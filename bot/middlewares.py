@@ -1,0 +1,78 @@
+"""Per-update plumbing: one database session, the person, and their language."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import Chat, TelegramObject, User
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import Translator
+from storage.fsm import joined_to
+from storage.repositories import ReporterRepository, ReportRepository, TeamRepository
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Repos:
+    """The repositories a handler may use, all on the update's one session."""
+
+    session: AsyncSession
+    teams: TeamRepository
+    reporters: ReporterRepository
+    reports: ReportRepository
+
+    @classmethod
+    def on(cls, session: AsyncSession) -> Repos:
+        return cls(session, TeamRepository(session), ReporterRepository(session),
+                   ReportRepository(session))
+
+
+class DatabaseMiddleware(BaseMiddleware):
+    """A session per update, committed once when the handler succeeds."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+
+    async def __call__(self, handler: Handler, event: TelegramObject,
+                       data: dict[str, Any]) -> Any:
+        async with self.sessionmaker() as session:
+            data["repos"] = Repos.on(session)
+            with joined_to(session):
+                result = await handler(event, data)
+            await session.commit()
+            return result
+
+
+class PersonMiddleware(BaseMiddleware):
+    """Finds (or records) the reporter behind a private-chat update and picks their language."""
+
+    def __init__(self, translator: Translator) -> None:
+        self.translator = translator
+
+    async def __call__(self, handler: Handler, event: TelegramObject,
+                       data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        chat: Chat | None = data.get("event_chat")
+        reporter = None
+        if user is not None and chat is not None and chat.type == "private" and not user.is_bot:
+            reporter = await self._reporter(data["repos"], user)
+        saved = reporter.language if reporter is not None else None
+        data["reporter"] = reporter
+        data["language"] = self.translator.choose(saved, user.language_code if user else None)
+        return await handler(event, data)
+
+    async def _reporter(self, repos: Repos, user: User) -> Any:
+        reporter = await repos.reporters.get_by_telegram_id(telegram_user_id=user.id)
+        if reporter is None:
+            return await repos.reporters.create(telegram_user_id=user.id,
+                                                first_name=user.first_name,
+                                                username=user.username)
+        if (reporter.first_name, reporter.username) != (user.first_name, user.username):
+            await repos.reporters.update(reporter, first_name=user.first_name,
+                                         username=user.username)
+        return reporter

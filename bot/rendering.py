@@ -1,0 +1,84 @@
+"""Prompt -> message text and inline keyboard; callback data <-> flow events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import Translator
+from conversations import Button, ButtonInput, Field, Prompt
+
+FLOW_PREFIX = "r"
+TICK = "✅ "
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A prompt in one language, ready to send."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None
+    labels: dict[str, str]  # casefolded visible label -> button code, to accept typed labels
+
+
+def render(prompt: Prompt, tr: Translator, language: str) -> Rendered:
+    """Turn a prompt into HTML text and buttons whose data the flow understands."""
+    return Rendered(_body(prompt, tr, language), *_keyboard(prompt, tr, language))
+
+
+def _body(prompt: Prompt, tr: Translator, language: str) -> str:
+    parts: list[str] = []
+    if prompt.notice is not None:
+        parts.append(f"<i>{tr.text(prompt.notice, language)}</i>")
+    previous_was_field = False
+    for line in prompt.lines:
+        is_field = isinstance(line, Field)
+        rendered = tr.text(line, language)
+        if is_field and previous_was_field:
+            parts[-1] += "\n" + rendered
+        else:
+            parts.append(rendered)
+        previous_was_field = is_field
+    return "\n\n".join(parts)
+
+
+def _keyboard(prompt: Prompt, tr: Translator,
+              language: str) -> tuple[InlineKeyboardMarkup | None, dict[str, str]]:
+    if not prompt.rows:
+        return None, {}
+    labels: dict[str, str] = {}
+    rows = []
+    for row in prompt.rows:
+        buttons = []
+        for button in row:
+            label = _label(button, tr, language)
+            labels.setdefault(tr.label(button.label, language).casefold(), button.code)
+            buttons.append(InlineKeyboardButton(
+                text=label, callback_data=flow_data(prompt.step, button.code)))
+        rows.append(buttons)
+    return InlineKeyboardMarkup(inline_keyboard=rows), labels
+
+
+def _label(button: Button, tr: Translator, language: str) -> str:
+    text = tr.label(button.label, language)
+    return TICK + text if button.selected else text
+
+
+def flow_data(step: str, code: str) -> str:
+    """Callback data for a flow button: short, and it names the question it belongs to."""
+    return f"{FLOW_PREFIX}|{step}|{code}"
+
+
+def parse_flow_data(data: str | None) -> ButtonInput | None:
+    """The event a tapped button stands for, or None when the data is not ours."""
+    parts = (data or "").split("|")
+    if len(parts) != 3 or parts[0] != FLOW_PREFIX or not parts[1] or not parts[2]:
+        return None
+    return ButtonInput(step=parts[1], code=parts[2])
+
+
+def single_button(text: str, data: str) -> InlineKeyboardMarkup:
+    """A one-button keyboard."""
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=text,
+                                                                       callback_data=data)]])

@@ -1,0 +1,1 @@
+"""One router per module; their order is written out in bot.dispatcher."""

@@ -1,0 +1,68 @@
+"""The report flow: /report, answers typed or tapped, /cancel."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.types import CallbackQuery, Message
+
+from bot.rendering import parse_flow_data, render
+from bot.reporting import begin, handle
+from bot.routers.join import ask_for_code
+from bot.turn import Flow, Turn
+from conversations import ButtonInput, Event, OtherInput, TextInput, current_prompt
+
+
+async def report_command(message: Message, turn: Turn) -> None:
+    if turn.reporter is None or turn.reporter.team_id is None:
+        await ask_for_code(turn)
+        return
+    await begin(turn)
+
+
+async def report_button(query: CallbackQuery, turn: Turn) -> None:
+    await query.answer()
+    await report_command(query.message, turn)  # type: ignore[arg-type]
+
+
+async def cancel_command(message: Message, turn: Turn) -> None:
+    draft = await turn.draft()
+    step = draft.step if draft else ""
+    await handle(turn, ButtonInput(step=step, code="cancel"))
+
+
+async def flow_button(query: CallbackQuery, turn: Turn) -> None:
+    event = parse_flow_data(query.data)
+    await query.answer()
+    if event is None:
+        return
+    await handle(turn, event, tapped=query.message)  # type: ignore[arg-type]
+
+
+async def flow_message(message: Message, turn: Turn) -> None:
+    await handle(turn, await _event(message, turn))
+
+
+async def _event(message: Message, turn: Turn) -> Event:
+    """Typed text, or the button it names ("Today", "Skip"), or something that is not text."""
+    if message.text is None:
+        return OtherInput(kind=message.content_type)
+    draft = await turn.draft()
+    if draft is not None:
+        prompt = current_prompt(draft, await turn.context())
+        code = render(prompt, turn.tr, turn.language).labels.get(message.text.strip().casefold())
+        if code is not None:
+            return ButtonInput(step=draft.step, code=code)
+    return TextInput(text=message.text)
+
+
+def create_router() -> Router:
+    router = Router(name="report")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.register(report_command, Command("report"))
+    router.callback_query.register(report_button, F.data == "go|report")
+    router.message.register(cancel_command, Command("cancel"), StateFilter(Flow.reporting))
+    router.callback_query.register(flow_button, F.data.startswith("r|"))
+    router.message.register(flow_message, StateFilter(Flow.reporting))
+    return router

@@ -1,0 +1,22 @@
+"""Long polling: the embedded default way to run the bot."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.dispatcher import create_bot, create_dispatcher
+from nearmiss.settings import Settings
+from storage.db import create_engine, create_sessionmaker
+
+log = logging.getLogger(__name__)
+
+
+async def poll(settings: Settings) -> None:
+    """Run the bot until SIGINT/SIGTERM, then release the database."""
+    engine = create_engine(settings.database_url)
+    try:
+        dp = create_dispatcher(settings, create_sessionmaker(engine))
+        bot = create_bot(settings)
+        await dp.start_polling(bot)
+    finally:
+        await engine.dispose()

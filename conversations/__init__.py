@@ -1,0 +1,27 @@
+"""The guided near-miss report, as pure data and functions (no Telegram, no database)."""
+
+from conversations.flow import (
+    CONFIRM_CANCEL,
+    REVIEW,
+    ButtonInput,
+    Draft,
+    Event,
+    OtherInput,
+    Result,
+    Resume,
+    TextInput,
+    advance,
+    current_prompt,
+    start,
+)
+from conversations.prompts import Button, Prompt
+from conversations.review import ReportAnswers, collect
+from conversations.steps import CATEGORIES, STEP_BY_ID, STEPS, TOLD, Context
+from conversations.text import N_, Field, Msg
+
+__all__ = [
+    "CATEGORIES", "CONFIRM_CANCEL", "REVIEW", "STEPS", "STEP_BY_ID", "TOLD", "Button",
+    "ButtonInput", "Context", "Draft", "Event", "Field", "Msg", "N_", "OtherInput", "Prompt",
+    "ReportAnswers", "Result", "Resume", "TextInput", "advance", "collect", "current_prompt",
+    "start",
+]

@@ -1,0 +1,111 @@
+"""Prompts as data: the lines of a question and its buttons, before any language is chosen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from conversations.steps import (
+    CATEGORIES,
+    PERIOD_LABELS,
+    STEPS,
+    TOLD,
+    Context,
+    Step,
+    label_for,
+)
+from conversations.text import N_, Field, Line, Msg, Param
+
+# Long answers are shortened in the summary so the whole summary stays one Telegram message.
+SUMMARY_TEXT_LIMIT = 600
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button: `code` is what the flow receives back, `label` what the worker sees."""
+
+    code: str
+    label: Msg | str
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One bot message: an optional notice, the lines, and rows of buttons."""
+
+    step: str
+    lines: tuple[Line, ...]
+    rows: tuple[tuple[Button, ...], ...] = ()
+    notice: Msg | None = None
+
+
+def display(step_id: str, value: Any) -> Param:
+    """How a stored answer reads back to the worker and in the summary."""
+    if value is None:
+        return Msg(N_("Skipped"))
+    if step_id == "date":
+        return date.fromisoformat(value)
+    if step_id == "time":
+        period = label_for(PERIOD_LABELS, value["period"])
+        if value.get("at"):
+            return Msg(N_("{time} ({part_of_day})"), {"time": value["at"], "part_of_day": period})
+        return period
+    if step_id == "category":
+        return label_for(CATEGORIES, value)
+    if step_id == "told":
+        return tuple(label_for(TOLD, item) for item in value)
+    return shorten(str(value))
+
+
+def shorten(text: str, limit: int = SUMMARY_TEXT_LIMIT) -> str:
+    """Cut long text at a word boundary, marking the cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut + " …"
+
+
+def step_prompt(step: Step, answers: dict[str, Any], ctx: Context, *, position: int,
+                notice: Msg | None, reviewing: bool) -> Prompt:
+    """The question for one step, with its answer so far and its buttons."""
+    choices = step.choices(ctx)
+    lines: list[Line] = [Msg(N_("Question {number} of {total}"),
+                             {"number": position, "total": len(STEPS)})]
+    typed_only = not choices and step.typed_question is not None
+    lines.append(Msg(step.typed_question if typed_only else step.question))
+    answered = step.id in answers
+    if answered:
+        lines.append(Field(Msg(N_("Your answer so far")), display(step.id, answers[step.id])))
+    selected = set(answers.get(step.id) or []) if step.kind == "multi" else set()
+    buttons = [Button(f"c{i}", choice.label, choice.value in selected)
+               for i, choice in enumerate(choices)]
+    rows = [tuple(buttons[i:i + step.columns]) for i in range(0, len(buttons), step.columns)]
+    rows.extend(_extra_rows(step, answered, position, reviewing))
+    return Prompt(step.id, tuple(lines), tuple(rows), notice)
+
+
+def _extra_rows(step: Step, answered: bool, position: int,
+                reviewing: bool) -> list[tuple[Button, ...]]:
+    rows: list[tuple[Button, ...]] = []
+    if step.kind == "multi":
+        rows.append((Button("done", Msg(N_("Done"))),))
+    elif step.optional:
+        rows.append((Button("skip", Msg(N_("Skip"))),))
+    if answered and step.kind != "multi":
+        rows.append((Button("keep", Msg(N_("Keep this answer"))),))
+    navigation = [Button("cancel", Msg(N_("Cancel")))]
+    if position > 1 or reviewing:
+        navigation.insert(0, Button("back", Msg(N_("Back"))))
+    rows.append(tuple(navigation))
+    return rows
+
+
+def confirm_cancel_prompt(notice: Msg | None) -> Prompt:
+    """Ask before throwing a draft away."""
+    return Prompt(
+        "cancel",
+        (Msg(N_("Discard this report? Your answers so far will be deleted.")),),
+        ((Button("yes", Msg(N_("Yes, discard it"))), Button("no", Msg(N_("No, keep going")))),),
+        notice,
+    )

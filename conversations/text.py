@@ -1,0 +1,37 @@
+"""Translatable messages as data: the flow says *what* to say, bot/ says it in a language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+def N_(msgid: str) -> str:
+    """Mark a msgid for extraction without translating it (translation happens in bot/)."""
+    return msgid
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A msgid with named parameters, rendered later in the reader's language."""
+
+    msgid: str
+    params: dict[str, Param] = field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash((self.msgid, tuple(sorted(self.params))))
+
+
+# A parameter is user text (str, echoed escaped), a number, a date, or more translatable text.
+Param = str | int | date | Msg | tuple[Msg, ...]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One labelled line of a summary: the label is translated, the value is the answer."""
+
+    label: Msg
+    value: Param
+
+
+Line = Msg | Field

@@ -1,0 +1,1 @@
+"""Shared learning: de-identification, themes, bulletins (arrives with the learning issue)."""

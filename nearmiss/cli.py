@@ -1,0 +1,97 @@
+"""The `nearmiss` command: run the product, migrate, and manage teams until the admin exists."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from nearmiss import teams
+from nearmiss.settings import Settings
+
+log = logging.getLogger("nearmiss")
+
+TOKEN_HELP = (
+    "nearmiss: {problem}, so the bot cannot start. To get a token, open Telegram, start a chat "
+    "with @BotFather, send /newbot and follow the steps; BotFather replies with a token that "
+    "looks like 123456789:AAE... . Put it in the file .env in this folder as a line "
+    "BOT_TOKEN=<your token> (copy .env.example to .env to start from the template), or set the "
+    "BOT_TOKEN environment variable, then run `make run` again."
+)
+TOKEN_PROBLEMS = {
+    "missing": "no Telegram bot token is set (BOT_TOKEN)",
+    "placeholder": "BOT_TOKEN still holds the placeholder from .env.example",
+    "malformed": "BOT_TOKEN does not look like a Telegram bot token",
+    "rejected": "Telegram rejected BOT_TOKEN (it may have been revoked)",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nearmiss", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="migrate the database, then run the bot (the default)")
+    commands.add_parser("bot", help="run the bot (long polling)")
+    commands.add_parser("migrate", help="apply database migrations")
+    team = commands.add_parser("team", help="manage teams").add_subparsers(dest="team_command",
+                                                                            required=True)
+    add = team.add_parser("add", help="create a team and print its code and invite link")
+    add.add_argument("name")
+    add.add_argument("--place", action="append", default=[], help="a place (repeatable)")
+    team.add_parser("list", help="list teams with their codes and places")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"nearmiss: the configuration is not valid:\n{error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic announces every plugin and step at INFO; an operator needs only its problems.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.root.level))
+    command = args.command or "run"
+    if command == "migrate":
+        return migrate(settings)
+    if command == "team":
+        return asyncio.run(teams.command(settings, args))
+    problem = settings.token_problem()
+    if problem is not None:
+        print(TOKEN_HELP.format(problem=TOKEN_PROBLEMS[problem]), file=sys.stderr)
+        return 2
+    if command == "run":
+        migrate(settings)
+    return run_bot(settings)
+
+
+def migrate(settings: Settings) -> int:
+    from storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+    log.info("database is at the latest migration")
+    return 0
+
+
+def run_bot(settings: Settings) -> int:
+    from aiogram.exceptions import TelegramUnauthorizedError
+
+    from bot.runner import poll
+
+    try:
+        asyncio.run(poll(settings))
+    except TelegramUnauthorizedError:
+        print(TOKEN_HELP.format(problem=TOKEN_PROBLEMS["rejected"]), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

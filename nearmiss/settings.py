@@ -1,0 +1,74 @@
+"""One settings object, read once at start-up from the environment and `.env`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Telegram tokens look like 123456789:AA...; anything else is a typo or a placeholder.
+TOKEN_SHAPE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{20,}$")
+PLACEHOLDER = re.compile(r"(replace|change|your|example|xxx|token)", re.IGNORECASE)
+
+
+class Settings(BaseSettings):
+    """Configuration of one nearmiss installation."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    database_url: str = "sqlite+aiosqlite:///./data/nearmiss.db"
+    telegram_api_url: str | None = None
+    default_language: str = "en"
+    timezone: str = "Europe/London"
+    log_level: str = "INFO"
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_api_url", mode="before")
+    @classmethod
+    def _blank_url_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}, use a name like Europe/London") \
+                from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper_level(cls, value: str) -> str:
+        return value.upper()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def token_problem(self) -> str | None:
+        """Why the bot token cannot be used, or None when it looks like a real one."""
+        if self.bot_token is None:
+            return "missing"
+        token = self.bot_token.get_secret_value().strip()
+        if PLACEHOLDER.search(token) and not TOKEN_SHAPE.match(token):
+            return "placeholder"
+        if not TOKEN_SHAPE.match(token):
+            return "malformed"
+        return None
+
+
+def locales_dir() -> Path:
+    """Where the gettext catalogs live (the `locales` package, installed or not)."""
+    import locales
+
+    return Path(locales.__file__).resolve().parent

@@ -1,0 +1,69 @@
+"""`nearmiss team add/list`: team set-up from the command line, until the admin panel exists."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+from nearmiss.settings import Settings
+from storage.db import create_engine, create_sessionmaker
+from storage.models import Team
+from storage.repositories import TeamRepository
+
+log = logging.getLogger(__name__)
+
+
+async def command(settings: Settings, args: argparse.Namespace) -> int:
+    """Run one team subcommand against the configured database."""
+    from storage.migrate import upgrade_async
+
+    await upgrade_async(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            repo = TeamRepository(session)
+            username = await bot_username(settings)
+            if args.team_command == "add":
+                if await repo.get_by_name(name=args.name) is not None:
+                    print(f"nearmiss: a team called {args.name!r} already exists.")
+                    return 1
+                team = await repo.create(name=args.name, places=args.place)
+                await session.commit()
+                print(describe(team, [p for p in args.place], username))
+            else:
+                teams = await repo.list()
+                if not teams:
+                    print("No teams yet. Create one with: nearmiss team add \"Team name\" "
+                          "--place \"Lounge\"")
+                for team in teams:
+                    places = [place.name for place in await repo.places(team_id=team.id)]
+                    print(describe(team, places, username))
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def describe(team: Team, places: list[str], username: str | None) -> str:
+    """A team as an operator needs it: code, invite link, places."""
+    link = (f"https://t.me/{username}?start={team.code}" if username else
+            f"https://t.me/<bot username>?start={team.code}  (set BOT_TOKEN to see the link)")
+    return (f"{team.name}\n  code:        {team.code}\n  invite link: {link}\n"
+            f"  places:      {', '.join(places) if places else '(none: workers type the place)'}")
+
+
+async def bot_username(settings: Settings) -> str | None:
+    """Ask Telegram for the bot's username, for invite links; None when it cannot be had."""
+    if settings.token_problem() is not None:
+        return None
+    from bot.dispatcher import create_bot
+
+    bot = create_bot(settings)
+    try:
+        me = await asyncio.wait_for(bot.get_me(), timeout=10)
+        return me.username
+    except Exception as error:  # noqa: BLE001 - offline is fine, the code still works
+        log.warning("could not reach Telegram for the bot's username: %s", error)
+        return None
+    finally:
+        await bot.session.close()

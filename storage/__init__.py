@@ -1,0 +1,1 @@
+"""Models, engine, repositories, migrations and FSM storage of nearmiss."""

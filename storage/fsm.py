@@ -1,0 +1,142 @@
+"""aiogram FSM storage on SQL, so conversations survive a bot restart."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import (
+    BaseStorage,
+    DefaultKeyBuilder,
+    KeyBuilder,
+    StateType,
+    StorageKey,
+)
+from sqlalchemy import Row, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.dialects import upsert_insert
+from storage.models import FsmRecord, utcnow
+
+# The session of the update being handled, when there is one. FSM reads and writes then join
+# its transaction: a second connection would wait on SQLite's write lock held by the first,
+# and a submitted report and the cleared draft commit (or roll back) together.
+_update_session: ContextVar[AsyncSession | None] = ContextVar("fsm_update_session", default=None)
+
+
+@contextmanager
+def joined_to(session: AsyncSession) -> Iterator[None]:
+    """Within this block, FSM storage uses `session` and leaves committing to its owner."""
+    token = _update_session.set(session)
+    try:
+        yield
+    finally:
+        _update_session.reset(token)
+
+
+def dump_data(data: Mapping[str, Any]) -> str | None:
+    """Serialise FSM data to JSON (None when empty); refuse what would not read back equal."""
+    if not data:
+        return None
+    try:
+        text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        message = f"FSM data must be JSON-native (dict, list, str, number, bool, None): {error}"
+        raise TypeError(message) from None
+    # json.dumps quietly turns tuples into lists and int keys into strings; the draft read
+    # back after a restart would then differ from the one written.
+    if json.loads(text) != data:
+        raise TypeError("FSM data must be JSON-native: tuples or non-str keys do not round-trip")
+    return text
+
+
+class SQLStorage(BaseStorage):
+    """FSM state and data in the fsm_states table, one row per chat/user key."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        key_builder: KeyBuilder | None = None,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        """Set the state; None clears it."""
+        value = state.state if isinstance(state, State) else state
+        await self._write(self.key_builder.build(key), "state", value)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        """Return the current state."""
+        row = await self._read(self.key_builder.build(key))
+        return row.state if row is not None else None
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        """Replace the data; an empty dict clears it."""
+        if not isinstance(data, dict):
+            raise TypeError(f"FSM data must be a dict, got {type(data).__name__}")
+        await self._write(self.key_builder.build(key), "data", dump_data(data))
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        """Return a copy of the current data."""
+        row = await self._read(self.key_builder.build(key))
+        if row is None or row.data is None:
+            return {}
+        data: dict[str, Any] = json.loads(row.data)
+        return data
+
+    async def close(self) -> None:
+        """Do nothing: the engine belongs to whoever created it."""
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
+        """The update's session if one is joined, else a short transaction of our own."""
+        joined = _update_session.get()
+        if joined is not None:
+            yield joined
+            return
+        async with self.sessionmaker.begin() as session:
+            yield session
+
+    async def _read(self, key: str) -> Row[Any] | None:
+        """Return a key's state and data (plain columns: an ORM object could be stale)."""
+        async with self._session() as session:
+            result = await session.execute(
+                select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == key))
+            return result.first()
+
+    async def _write(self, key: str, column: str, value: str | None) -> None:
+        """Set one column of a key's row; drop the row once empty."""
+        async with self._session() as session:
+            if value is None:
+                await self._clear(session, key, column)
+                return
+            insert = upsert_insert(session, FsmRecord)
+            statement = insert.values({"key": key, column: value, "updated_at": utcnow()})
+            await session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[FsmRecord.key],
+                    set_={
+                        column: statement.excluded[column],
+                        "updated_at": statement.excluded.updated_at,
+                    },
+                )
+            )
+
+    @staticmethod
+    async def _clear(session: AsyncSession, key: str, column: str) -> None:
+        """Null one column and delete the row if nothing is left in it."""
+        await session.execute(
+            update(FsmRecord)
+            .where(FsmRecord.key == key)
+            .values({column: None, "updated_at": utcnow()})
+        )
+        await session.execute(
+            delete(FsmRecord).where(
+                FsmRecord.key == key, FsmRecord.state.is_(None), FsmRecord.data.is_(None)
+            )
+        )

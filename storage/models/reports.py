@@ -1,0 +1,91 @@
+"""Near-miss reports, who was told about them, and the per-year reference counter."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, Time
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models.base import Base, UTCDateTime, utcnow
+from storage.models.teams import Reporter, Team
+
+
+class Report(Base):
+    """One submitted near-miss report."""
+
+    __tablename__ = "reports"
+    __table_args__ = (Index("ix_reports_team_id_occurred_date", "team_id", "occurred_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    # Idempotency: a draft submitted twice (double tap, retried update) is stored once.
+    draft_key: Mapped[str] = mapped_column(String(64), unique=True)
+    reporter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reporters.id", ondelete="SET NULL"), index=True
+    )
+    # RESTRICT: a team's reports are records to keep, so a team with reports cannot vanish.
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"))
+    language: Mapped[str] = mapped_column(String(8))
+    occurred_date: Mapped[date] = mapped_column(Date)
+    occurred_time: Mapped[time | None] = mapped_column(Time)
+    time_of_day: Mapped[str] = mapped_column(String(16))
+    place: Mapped[str] = mapped_column(String(200))  # as chosen or typed, kept if the Place goes
+    place_id: Mapped[int | None] = mapped_column(
+        ForeignKey("places.id", ondelete="SET NULL"), index=True
+    )
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    what_happened: Mapped[str] = mapped_column(Text)
+    how_prevented: Mapped[str] = mapped_column(Text)
+    immediate_action: Mapped[str | None] = mapped_column(Text)
+    suggestions: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(24), default="new", index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    told: Mapped[list[ReportTold]] = relationship(
+        back_populates="report",
+        order_by="ReportTold.party",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+    )
+    team: Mapped[Team] = relationship(lazy="raise")
+    reporter: Mapped[Reporter | None] = relationship(lazy="raise")
+
+    @property
+    def told_parties(self) -> list[str]:
+        """Return the parties told about this report, as plain strings."""
+        return [row.party for row in self.told]
+
+    def __repr__(self) -> str:
+        return f"Report(id={self.id!r}, reference={self.reference!r})"
+
+
+class ReportTold(Base):
+    """One party (manager, nurse, family...) told about a report."""
+
+    __tablename__ = "report_told"
+
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    party: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+    report: Mapped[Report] = relationship(back_populates="told", lazy="raise")
+
+    def __repr__(self) -> str:
+        return f"ReportTold(report_id={self.report_id!r}, party={self.party!r})"
+
+
+class ReferenceCounter(Base):
+    """The last reference number handed out in a year."""
+
+    __tablename__ = "reference_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer)
+
+    def __repr__(self) -> str:
+        return f"ReferenceCounter(year={self.year!r}, last={self.last!r})"

@@ -1,0 +1,73 @@
+"""Teams, their places, and the workers who report for them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models.base import Base, UTCDateTime, utcnow
+
+
+class Team(Base):
+    """A care team; workers join it with its code and report into it."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    # selectin: async sessions cannot lazy-load, and a team has only a handful of places.
+    places: Mapped[list[Place]] = relationship(
+        back_populates="team",
+        order_by="[Place.position, Place.name]",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+    )
+
+    def __repr__(self) -> str:
+        return f"Team(id={self.id!r}, name={self.name!r})"
+
+
+class Place(Base):
+    """A place a team works in (a house, a unit, a client's home), offered as a button."""
+
+    __tablename__ = "places"
+    __table_args__ = (UniqueConstraint("team_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    team: Mapped[Team] = relationship(back_populates="places", lazy="raise")
+
+    def __repr__(self) -> str:
+        return f"Place(id={self.id!r}, team_id={self.team_id!r}, name={self.name!r})"
+
+
+class Reporter(Base):
+    """A Telegram user who has reported or joined a team."""
+
+    __tablename__ = "reporters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), index=True
+    )
+    language: Mapped[str | None] = mapped_column(String(8))  # only an explicit /language choice
+    first_name: Mapped[str | None] = mapped_column(String(128))
+    username: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    team: Mapped[Team | None] = relationship(lazy="raise")
+
+    def __repr__(self) -> str:
+        return f"Reporter(id={self.id!r}, telegram_user_id={self.telegram_user_id!r})"

@@ -1,0 +1,78 @@
+"""The workers who report, keyed by their Telegram user id."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Final, Literal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Reporter
+
+
+class _Unset(Enum):
+    """Marks an argument not given, since None is a value worth setting (clear language)."""
+
+    UNSET = "UNSET"
+
+
+UNSET: Final = _Unset.UNSET
+Unset = Literal[_Unset.UNSET]
+
+
+class ReporterRepository:
+    """Reads and writes reporters."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, *, reporter_id: int) -> Reporter | None:
+        """Return a reporter by id."""
+        return await self.session.get(Reporter, reporter_id)
+
+    async def get_by_telegram_id(self, *, telegram_user_id: int) -> Reporter | None:
+        """Return the reporter with this Telegram user id."""
+        query = select(Reporter).where(Reporter.telegram_user_id == telegram_user_id)
+        return await self.session.scalar(query)
+
+    async def create(
+        self,
+        *,
+        telegram_user_id: int,
+        first_name: str | None = None,
+        username: str | None = None,
+        language: str | None = None,
+    ) -> Reporter:
+        """Create a reporter."""
+        reporter = Reporter(
+            telegram_user_id=telegram_user_id,
+            first_name=first_name,
+            username=username,
+            language=language,
+        )
+        self.session.add(reporter)
+        await self.session.flush()
+        return reporter
+
+    async def update(
+        self,
+        reporter: Reporter,
+        *,
+        team_id: int | None | Unset = UNSET,
+        language: str | None | Unset = UNSET,
+        first_name: str | None | Unset = UNSET,
+        username: str | None | Unset = UNSET,
+    ) -> Reporter:
+        """Change the given fields of a reporter; fields not passed are left alone."""
+        fields = {
+            "team_id": team_id,
+            "language": language,
+            "first_name": first_name,
+            "username": username,
+        }
+        for name, value in fields.items():
+            if value is not UNSET:
+                setattr(reporter, name, value)
+        await self.session.flush()
+        return reporter

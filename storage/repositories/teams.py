@@ -1,0 +1,90 @@
+"""Teams, their join codes and their places."""
+
+from __future__ import annotations
+
+import builtins
+import secrets
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Place, Team
+
+# No 0/O, 1/I/L: codes are read aloud at handovers and typed from paper.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+_CODE_ATTEMPTS = 10
+
+
+def new_join_code() -> str:
+    """Return a random join code."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(code: str) -> str:
+    """Normalise a typed code: no spaces or dashes, upper case."""
+    return code.strip().upper().replace(" ", "").replace("-", "")
+
+
+class TeamRepository:
+    """Reads and writes teams and places."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def create(self, *, name: str, places: Sequence[str] = ()) -> Team:
+        """Create a team with a fresh join code and its places in the given order."""
+        team = Team(name=name.strip(), code=await self._unused_code())
+        team.places = [Place(name=p.strip(), position=i) for i, p in enumerate(places)]
+        self.session.add(team)
+        await self.session.flush()
+        return team
+
+    async def get(self, *, team_id: int) -> Team | None:
+        """Return a team by id."""
+        return await self.session.get(Team, team_id)
+
+    async def get_by_code(self, *, code: str) -> Team | None:
+        """Return the team a typed join code belongs to."""
+        normalised = normalise_code(code)
+        if not normalised:
+            return None
+        return await self.session.scalar(select(Team).where(Team.code == normalised))
+
+    async def get_by_name(self, *, name: str) -> Team | None:
+        """Return a team by its exact name."""
+        return await self.session.scalar(select(Team).where(Team.name == name.strip()))
+
+    async def list(self) -> builtins.list[Team]:
+        """Return all teams by name."""
+        return list(await self.session.scalars(select(Team).order_by(Team.name)))
+
+    async def places(self, *, team_id: int) -> builtins.list[Place]:
+        """Return a team's active places in button order."""
+        query = (
+            select(Place)
+            .where(Place.team_id == team_id, Place.active.is_(True))
+            .order_by(Place.position, Place.name)
+        )
+        return list(await self.session.scalars(query))
+
+    async def add_place(self, *, team_id: int, name: str) -> Place:
+        """Add a place after the team's others; a duplicate name raises IntegrityError."""
+        team = await self.session.get(Team, team_id)
+        if team is None:
+            raise LookupError(f"no team with id {team_id}")
+        position = max((p.position for p in team.places), default=-1) + 1
+        place = Place(name=name.strip(), position=position)
+        # Through the collection, so a team already loaded in this session sees the new place.
+        team.places.append(place)
+        await self.session.flush()
+        return place
+
+    async def _unused_code(self) -> str:
+        """Return a join code no team has yet."""
+        for _ in range(_CODE_ATTEMPTS):
+            code = new_join_code()
+            if await self.session.scalar(select(Team.id).where(Team.code == code)) is None:
+                return code
+        raise RuntimeError("could not find an unused join code")  # 31**8 codes: never expected

@@ -1,0 +1,205 @@
+"""A support worker files a near miss in Telegram, end to end, through the real dispatcher."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.models import Report, Reporter, Team
+from tests.helpers.bot_runner import RunningBot
+from tests.helpers.fake_telegram import FakeTelegram
+
+YEAR = datetime.now(ZoneInfo("Europe/London")).year
+
+
+async def _reports(sessionmaker: async_sessionmaker[AsyncSession]) -> list[Report]:
+    async with sessionmaker() as session:
+        return list((await session.scalars(select(Report).order_by(Report.id))).all())
+
+
+async def test_a_newcomer_joins_by_invite_link_and_files_a_report(
+        fake: FakeTelegram, running: RunningBot, team: Team,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    chat = fake.private_chat(1001, "Amara", language_code="en-GB")
+    actions = 0
+
+    async def send(text: str) -> None:
+        nonlocal actions
+        actions += 1
+        await chat.send(text)
+
+    async def click(label: str) -> None:
+        nonlocal actions
+        actions += 1
+        await chat.click(label)
+
+    await send(f"/start {team.code}")
+    assert any("Welcome to Rosewood House" in text for text in chat.texts())
+    assert "Question 1 of 9" in chat.last_text()
+    assert "When did it happen?" in chat.last_text()
+    await click("Today")
+    assert "Question 2 of 9" in chat.last_text()
+    await click("Afternoon") if datetime.now(ZoneInfo("Europe/London")).hour >= 12 else \
+        await click("Night")
+    assert "Where did it happen?" in chat.last_text()
+    assert chat.buttons()[:3] == ["Lounge", "Kitchen", "Garden"]
+    await click("Kitchen")
+    await click("Medication")
+    await send("Wrong tablets nearly given to a resident at the lunchtime round")
+    await send("Second staff check against the chart caught it")
+    await click("Skip")
+    await click("Nobody yet")
+    await click("Skip")
+    summary = chat.last_text()
+    assert "Please check your report" in summary
+    for expected in ("Kitchen", "Medication", "Wrong tablets nearly given", "Nobody yet",
+                     "Skipped"):
+        assert expected in summary
+    await click("Submit report")
+    assert actions == 11, "the quickest report must take under 12 interactions"
+    thanks = chat.last_text()
+    assert f"NM-{YEAR}-0001" in thanks and "A reviewer reads every report" in thanks
+
+    [report] = await _reports(sessionmaker)
+    assert report.reference == f"NM-{YEAR}-0001"
+    assert (report.place, report.category, report.team_id) == ("Kitchen", "medication", team.id)
+    assert report.place_id is not None
+    assert report.what_happened == "Wrong tablets nearly given to a resident at the lunchtime round"
+    assert report.how_prevented == "Second staff check against the chart caught it"
+    assert report.immediate_action is None and report.suggestions is None
+    assert report.told_parties == ["nobody"]
+    assert report.language == "en" and report.status == "new"
+    assert report.occurred_date == datetime.now(ZoneInfo("Europe/London")).date()
+    async with sessionmaker() as session:
+        reporter = await session.get(Reporter, report.reporter_id)
+        assert reporter is not None and reporter.telegram_user_id == 1001
+    # The finished report leaves no draft behind.
+    await chat.send("/report")
+    assert "Question 1 of 9" in chat.last_text()
+
+
+async def test_someone_without_a_code_is_told_how_to_get_one(
+        fake: FakeTelegram, running: RunningBot, team: Team,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    chat = fake.private_chat(1002, "Ben")
+    await chat.send("/report")
+    assert "join your team first" in chat.last_text()
+    assert "manager" in chat.last_text()
+    await chat.send("NOTACODE")
+    assert "couldn't find a team with that code" in chat.last_text()
+    await chat.send_sticker()
+    assert "type your team code as text" in chat.last_text()
+    await chat.send(f" {team.code[:4].lower()}-{team.code[4:].lower()} ")
+    assert any("Welcome to Rosewood House" in text for text in chat.texts())
+    assert "Question 1 of 9" in chat.last_text()
+    assert await _reports(sessionmaker) == []
+
+
+async def test_a_worker_moves_team_with_a_new_code(
+        fake: FakeTelegram, running: RunningBot, team: Team,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    from storage.repositories import TeamRepository
+
+    async with sessionmaker() as session:
+        other = await TeamRepository(session).create(name="Oak Lodge", places=("Hall",))
+        await session.commit()
+    chat = fake.private_chat(1003, "Cai")
+    await chat.send(f"/start {team.code}")
+    await chat.click("Cancel")
+    await chat.click("Yes, discard it")
+    await chat.send(f"/join {other.code}")
+    assert any("Welcome to Oak Lodge" in text for text in chat.texts())
+    await chat.click("Today")
+    await chat.click("Night")
+    assert chat.buttons()[0] == "Hall"
+    async with sessionmaker() as session:
+        reporter = (await session.scalars(
+            select(Reporter).where(Reporter.telegram_user_id == 1003))).one()
+        assert reporter.team_id == other.id
+
+
+async def test_back_and_change_from_the_summary(
+        fake: FakeTelegram, running: RunningBot, team: Team,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    chat = fake.private_chat(1004, "Dewi")
+    await chat.send(f"/start {team.code}")
+    await chat.send("yesterday")
+    await chat.send("2pm")
+    await chat.click("Back")
+    assert "Roughly what time" in chat.last_text()
+    assert "Your answer so far: 14:00 (Afternoon)" in chat.last_text()
+    await chat.click("Keep this answer")
+    await chat.send("Laundry room")
+    await chat.click("Environment and equipment")
+    await chat.send("Hoist sling nearly used in the wrong size")
+    await chat.send("Colleague checked the label before the lift")
+    await chat.send("Swapped the sling")
+    await chat.click("Manager / team lead")
+    await chat.click("Nurse")
+    await chat.click("Done")
+    await chat.send("Label slings by size on the hook")
+    assert "Please check your report" in chat.last_text()
+    await chat.click("Change: Place")
+    assert "Your answer so far: Laundry room" in chat.last_text()
+    await chat.click("Garden")
+    assert "Please check your report" in chat.last_text()
+    assert "Place: Garden" in chat.last_text()
+    await chat.click("Change: Who was told")
+    await chat.click("Nurse")  # untick
+    await chat.click("Done")
+    assert "Who was told: Manager / team lead" in chat.last_text()
+    await chat.click("Submit report")
+    [report] = await _reports(sessionmaker)
+    assert report.place == "Garden" and report.told_parties == ["manager"]
+    assert report.occurred_time is not None and report.occurred_time.hour == 14
+    assert report.immediate_action == "Swapped the sling"
+    assert report.suggestions == "Label slings by size on the hook"
+
+
+async def test_cancel_asks_first_and_discards_the_draft(
+        fake: FakeTelegram, running: RunningBot, team: Team,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    chat = fake.private_chat(1005, "Efa")
+    await chat.send(f"/start {team.code}")
+    await chat.click("Today")
+    await chat.send("/cancel")
+    assert "Discard this report?" in chat.last_text()
+    await chat.click("No, keep going")
+    assert "Roughly what time" in chat.last_text()
+    await chat.click("Cancel")
+    await chat.click("Yes, discard it")
+    assert "Report discarded" in chat.last_text()
+    await chat.send("/report")
+    assert "Question 1 of 9" in chat.last_text()
+    assert "in progress" not in " ".join(chat.texts()[-2:])
+    assert await _reports(sessionmaker) == []
+
+
+async def test_a_restart_mid_report_loses_no_answer(
+        fake: FakeTelegram, running: RunningBot, team: Team,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    chat = fake.private_chat(1006, "Ffion")
+    await chat.send(f"/start {team.code}")
+    await chat.send("21/11")
+    await chat.send("09:30")
+    await chat.click("Lounge")
+    await chat.click("Falls and mobility")
+    await running.restart()
+    await chat.send("A resident nearly slipped on a freshly mopped floor")
+    assert "How was it prevented?" in chat.last_text()
+    await running.restart()
+    await chat.send("I put out the wet floor sign and guided her round")
+    await chat.click("Skip")
+    await chat.click("Manager / team lead")
+    await chat.click("Done")
+    await chat.click("Skip")
+    await chat.click("Submit report")
+    [report] = await _reports(sessionmaker)
+    assert report.occurred_date.strftime("%d/%m") == "21/11"
+    assert report.occurred_time is not None and report.occurred_time.strftime("%H:%M") == "09:30"
+    assert (report.place, report.category) == ("Lounge", "falls")
+    assert report.what_happened == "A resident nearly slipped on a freshly mopped floor"
+    assert report.how_prevented == "I put out the wet floor sign and guided her round"

@@ -1,0 +1,74 @@
+"""The update queue behind getUpdates, and a change signal to wait on without sleeping."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+
+class Signal:
+    """Wakes every waiter whenever something changed; waiters re-check their condition.
+
+    A fresh Event per generation means nobody can miss a notification that happened
+    between checking the predicate and starting to wait.
+    """
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def notify(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait_until(self, predicate: Callable[[], Any], timeout: float) -> Any:
+        """The predicate's first truthy value, or None when the timeout ends first."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not (value := predicate()):
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return None
+            event = self._event
+            try:
+                await asyncio.wait_for(event.wait(), remaining)
+            except TimeoutError:
+                return predicate() or None
+        return value
+
+
+class UpdateQueue:
+    """Telegram's per-bot queue: updates stay until a getUpdates offset confirms them."""
+
+    def __init__(self, signal: Signal) -> None:
+        self.signal = signal
+        self.pending: list[dict[str, Any]] = []
+        self.next_id = 1
+        # Highest offset any getUpdates has sent: everything below it has been handled.
+        self.confirmed_offset = 0
+        self.polls = 0  # getUpdates requests seen (for messages on timeout)
+        self.poll_generation = 0  # a newer getUpdates terminates an older waiting one
+
+    def enqueue(self, payload: dict[str, Any]) -> int:
+        update_id = self.next_id
+        self.next_id += 1
+        self.pending.append({"update_id": update_id, **payload})
+        self.signal.notify()
+        return update_id
+
+    def confirm(self, offset: int | None) -> None:
+        """Apply getUpdates' offset: drop confirmed updates, remember progress."""
+        self.polls += 1
+        if offset is not None and offset < 0:
+            # Negative offset: keep only the last -offset updates, forget the rest.
+            self.pending = self.pending[offset:]
+        elif offset is not None:
+            self.pending = [u for u in self.pending if u["update_id"] >= offset]
+            self.confirmed_offset = max(self.confirmed_offset, offset)
+        self.signal.notify()  # wait_handled / wait_until_polling re-check now
+
+    def batch(self, limit: int) -> list[dict[str, Any]]:
+        return self.pending[: max(1, min(limit, 100))]
+
+    def drop_all(self) -> None:
+        self.pending.clear()

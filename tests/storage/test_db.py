@@ -1,0 +1,72 @@
+"""Engine set-up: SQLite PRAGMAs and write-locking transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from storage.db import create_engine, sqlite_path
+
+
+async def test_pragmas_are_in_force_on_a_new_connection(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        pragmas = {
+            name: (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
+            for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+        }
+    assert pragmas == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "busy_timeout": 10000,
+        "synchronous": 1,
+    }
+
+
+async def test_a_reading_transaction_already_holds_the_write_lock(
+    database_url: str, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    path = sqlite_path(database_url)
+    assert path is not None
+    async with sessionmaker() as session:
+        await session.execute(select(1))
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        finally:
+            other.close()
+        await session.rollback()
+
+
+async def test_foreign_keys_are_enforced(session: AsyncSession) -> None:
+    with pytest.raises(Exception, match="FOREIGN KEY"):
+        await session.execute(
+            text("INSERT INTO places (team_id, name, position, active) VALUES (999, 'x', 0, 1)")
+        )
+
+
+async def test_in_memory_database_works() -> None:
+    engine = create_engine("sqlite+aiosqlite:///:memory:")
+    async with engine.begin() as connection:
+        assert (await connection.exec_driver_sql("SELECT 1")).scalar_one() == 1
+    await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite+aiosqlite:///data/nearmiss.db", Path("data/nearmiss.db")),
+        ("sqlite+aiosqlite:////var/lib/nearmiss.db", Path("/var/lib/nearmiss.db")),
+        ("sqlite+aiosqlite:///file:data/x.db?uri=true", Path("data/x.db")),
+        ("sqlite+aiosqlite:///:memory:", None),
+        ("sqlite+aiosqlite://", None),
+        ("sqlite+aiosqlite:///file:mem?mode=memory&cache=shared&uri=true", None),
+        ("postgresql+asyncpg://u:p@localhost/nearmiss", None),
+    ],
+)
+def test_sqlite_path(url: str, expected: Path | None) -> None:
+    assert sqlite_path(url) == expected
