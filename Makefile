@@ -19,10 +19,10 @@ $(VENV)/.test-deps: pyproject.toml constraints.txt | $(BIN)/python
 
 # Compiled catalogs (.mo) are build output: made from the .po files, never committed.
 compile-catalogs: $(VENV)/.run-deps
-	$(BIN)/pybabel compile --use-fuzzy -d locales -D messages --statistics
+	@$(BIN)/pybabel compile -d locales -D messages
 
 run: $(VENV)/.run-deps compile-catalogs
-	$(BIN)/nearmiss run
+	@$(BIN)/nearmiss run
 
 test: $(VENV)/.test-deps compile-catalogs
 	$(BIN)/ruff check .

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 
 from nearmiss.settings import Settings
@@ -53,17 +52,21 @@ def describe(team: Team, places: list[str], username: str | None) -> str:
 
 
 async def bot_username(settings: Settings) -> str | None:
-    """Ask Telegram for the bot's username, for invite links; None when it cannot be had."""
-    if settings.token_problem() is not None:
-        return None
-    from bot.dispatcher import create_bot
+    """Ask the Bot API for the bot's username, for invite links; None when it cannot be had.
 
-    bot = create_bot(settings)
+    A plain getMe over aiohttp: importing aiogram's types would cost seconds for one call.
+    """
+    if settings.token_problem() is not None or settings.bot_token is None:
+        return None
+    import aiohttp
+
+    base = (settings.telegram_api_url or "https://api.telegram.org").rstrip("/")
+    url = f"{base}/bot{settings.bot_token.get_secret_value()}/getMe"
     try:
-        me = await asyncio.wait_for(bot.get_me(), timeout=10)
-        return me.username
-    except Exception as error:  # noqa: BLE001 - offline is fine, the code still works
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
+            async with http.get(url) as response:
+                payload = await response.json()
+        return payload["result"]["username"] if payload.get("ok") else None
+    except (aiohttp.ClientError, TimeoutError, ValueError, KeyError) as error:
         log.warning("could not reach Telegram for the bot's username: %s", error)
         return None
-    finally:
-        await bot.session.close()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import Report, Reporter, Team
+from nearmiss.settings import Settings
+from storage.models import FsmRecord, Report, Reporter, Team
+from storage.repositories import TeamRepository
 from tests.helpers.bot_runner import RunningBot
 from tests.helpers.fake_telegram import FakeTelegram
 
@@ -101,8 +104,6 @@ async def test_someone_without_a_code_is_told_how_to_get_one(
 async def test_a_worker_moves_team_with_a_new_code(
         fake: FakeTelegram, running: RunningBot, team: Team,
         sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    from storage.repositories import TeamRepository
-
     async with sessionmaker() as session:
         other = await TeamRepository(session).create(name="Oak Lodge", places=("Hall",))
         await session.commit()
@@ -203,3 +204,35 @@ async def test_a_restart_mid_report_loses_no_answer(
     assert (report.place, report.category) == ("Lounge", "falls")
     assert report.what_happened == "A resident nearly slipped on a freshly mopped floor"
     assert report.how_prevented == "I put out the wet floor sign and guided her round"
+
+
+async def test_fast_taps_handled_concurrently_lose_no_tick(
+        fake: FakeTelegram, settings: Settings, team: Team,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    runner = RunningBot(settings, sessionmaker, fake, as_tasks=True)  # as production polls
+    await runner.start()
+    try:
+        chat = fake.private_chat(1007, "Gethin")
+
+        async def step(act, expect: str) -> None:
+            await act
+            await chat.wait_for(lambda: expect in chat.last_text())
+
+        await step(chat.send(f"/start {team.code}", wait=False), "Question 1 of 9")
+        await step(chat.click("Yesterday", wait=False), "Question 2 of 9")
+        await step(chat.click("Evening", wait=False), "Question 3 of 9")
+        await step(chat.click("Lounge", wait=False), "Question 4 of 9")
+        await step(chat.click("Other", wait=False), "Question 5 of 9")
+        await step(chat.send("Door alarm was switched off at night", wait=False), "Question 6")
+        await step(chat.send("Night staff noticed on the round", wait=False), "Question 7")
+        await step(chat.click("Skip", wait=False), "Question 8 of 9")
+        for label in ("Manager / team lead", "Nurse", "On-call", "Family"):
+            await chat.click(label, wait=False)  # four taps in flight at once
+        await chat.wait_for(lambda: sum(label.startswith("✅") for label in chat.buttons()) == 4)
+        await step(chat.click("Done", wait=False), "Question 9 of 9")
+        async with sessionmaker() as session:
+            record = (await session.scalars(select(FsmRecord))).one()  # the draft, in SQL
+        told = json.loads(record.data)["draft"]["answers"]["told"]
+        assert sorted(told) == ["family", "manager", "nurse", "on_call"]
+    finally:
+        await runner.stop()

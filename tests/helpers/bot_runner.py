@@ -20,7 +20,8 @@ class RunningBot:
     """
 
     def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
-                 fake: FakeTelegram) -> None:
+                 fake: FakeTelegram, *, as_tasks: bool = False) -> None:
+        self.as_tasks = as_tasks
         self.settings = settings
         self.sessionmaker = sessionmaker
         self.fake = fake
@@ -31,7 +32,7 @@ class RunningBot:
         self.bot = create_bot(self.settings)
         polls_before = len(self.fake.calls_to("getUpdates"))
         self.task = asyncio.create_task(self.dp.start_polling(
-            self.bot, handle_as_tasks=False, handle_signals=False, polling_timeout=1))
+            self.bot, handle_as_tasks=self.as_tasks, handle_signals=False, polling_timeout=1))
         await self.fake.wait_for(lambda: len(self.fake.calls_to("getUpdates")) > polls_before)
 
     async def stop(self) -> None:
