@@ -21,10 +21,18 @@ $(VENV)/.test-deps: pyproject.toml constraints.txt | $(BIN)/python
 compile-catalogs: $(VENV)/.run-deps
 	@$(BIN)/pybabel compile -d locales -D messages
 
-run: $(VENV)/.run-deps compile-catalogs
+run: $(VENV)/.run-deps compile-catalogs $(CHROMIUM)
 	@$(BIN)/nearmiss run
 
-test: $(VENV)/.test-deps compile-catalogs
+# Debian's Chromium drives the browser tests and renders governance PDFs (Playwright's own
+# browser download cannot work offline). Installed once, as root or through sudo.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@echo "Installing Chromium from Debian's packages (for PDFs and browser tests)..."
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+test: $(VENV)/.test-deps compile-catalogs $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

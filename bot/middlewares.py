@@ -12,7 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Translator
 from storage.fsm import joined_to
-from storage.repositories import ReporterRepository, ReportRepository, TeamRepository
+from storage.repositories import (
+    CategoryRepository,
+    ReporterRepository,
+    ReportRepository,
+    TeamRepository,
+)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -25,11 +30,12 @@ class Repos:
     teams: TeamRepository
     reporters: ReporterRepository
     reports: ReportRepository
+    categories: CategoryRepository
 
     @classmethod
     def on(cls, session: AsyncSession) -> Repos:
         return cls(session, TeamRepository(session), ReporterRepository(session),
-                   ReportRepository(session))
+                   ReportRepository(session), CategoryRepository(session))
 
 
 class DatabaseMiddleware(BaseMiddleware):

@@ -61,8 +61,10 @@ class Turn:
     async def context(self) -> Context:
         team_id = getattr(self.reporter, "team_id", None)
         places = await self.repos.teams.places(team_id=team_id) if team_id else []
+        categories = await self.repos.categories.list(active_only=True)
         return Context(now=datetime.now(self.settings.zone),
-                       places=tuple(place.name for place in places))
+                       places=tuple(place.name for place in places),
+                       categories=tuple((c.key, c.name) for c in categories))
 
     async def draft(self) -> Draft | None:
         raw = (await self.state.get_data()).get(DRAFT)

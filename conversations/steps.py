@@ -21,6 +21,8 @@ class Context:
 
     now: datetime
     places: tuple[str, ...] = ()
+    # (key, name) pairs an administrator manages; empty means the built-in list.
+    categories: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,13 @@ def _places(ctx: Context) -> tuple[Choice, ...]:
     return tuple(Choice(name, name) for name in ctx.places)
 
 
+def _categories(ctx: Context) -> tuple[Choice, ...]:
+    """Built-in categories read in the worker's language; ones an admin added, as written."""
+    known = dict(CATEGORIES)
+    pairs = ctx.categories or CATEGORIES
+    return tuple(Choice(key, Msg(known[key]) if key in known else name) for key, name in pairs)
+
+
 def _dates(ctx: Context) -> tuple[Choice, ...]:
     today = ctx.now.date()
     return (Choice(today.isoformat(), Msg(N_("Today"))),
@@ -142,7 +151,7 @@ STEPS: tuple[Step, ...] = (
          N_("Place"), "choice", choices=_places, parse=_parse_place,
          typed_question=N_("Where did it happen? Please type the place.")),
     Step("category", N_("What kind of near miss was it?"),
-         N_("Category"), "choice", choices=_fixed(*CATEGORIES)),
+         N_("Category"), "choice", choices=_categories),
     Step("what", N_("What nearly happened? Describe it in your own words. Please say "
                     "\"a resident\" or \"a colleague\" rather than using names."),
          N_("What nearly happened"), "text", parse=_free_text(5)),

@@ -24,16 +24,17 @@ def pybabel(*args: str, cwd: Path | None = None) -> None:
 
 
 def extract(root: Path, pot: Path) -> None:
-    pybabel("extract", "-F", str(root / "babel.cfg"), "-k", "N_", "--no-default-keywords",
-            "--project=nearmiss", "--copyright-holder=nearmiss contributors",
-            "--no-wrap", "--sort-by-file", "-o", str(pot), ".", cwd=root)
+    pybabel("extract", "-F", str(root / "babel.cfg"), "-k", "N_", "-k", "_",
+            "--no-default-keywords", "--project=nearmiss",
+            "--copyright-holder=nearmiss contributors", "--no-wrap", "--sort-by-file",
+            "-o", str(pot), ".", cwd=root)
 
 
 def fill_source(po_path: Path) -> None:
     with po_path.open("rb") as handle:
         catalog = read_po(handle, locale=SOURCE_LANGUAGE)
     for message in catalog:
-        if message.id and not message.string:
+        if message.id:  # British English is the source: its text is the msgid itself
             message.string = message.id
         message.flags.discard("fuzzy")
     with po_path.open("wb") as handle:
@@ -46,7 +47,8 @@ def main() -> int:
     pot = locales / "messages.pot"
     extract(root, pot)
     for po_path in sorted(locales.glob("*/LC_MESSAGES/messages.po")):
-        pybabel("update", "--no-wrap", "--ignore-obsolete", "-i", str(pot),
+        # No fuzzy matching: a guessed translation of a different sentence is worse than none.
+        pybabel("update", "--no-wrap", "--ignore-obsolete", "--no-fuzzy-matching", "-i", str(pot),
                 "-o", str(po_path), "-l", po_path.parent.parent.name)
     fill_source(locales / SOURCE_LANGUAGE / "LC_MESSAGES" / "messages.po")
     return 0

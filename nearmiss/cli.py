@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from nearmiss import teams
+from nearmiss import teams, users
 from nearmiss.settings import Settings
 
 log = logging.getLogger("nearmiss")
@@ -33,9 +33,17 @@ TOKEN_PROBLEMS = {
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nearmiss", description=__doc__)
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="migrate the database, then run the bot (the default)")
-    commands.add_parser("bot", help="run the bot (long polling)")
+    commands.add_parser("run", help="migrate, then serve the admin panel and run the bot in one "
+                                    "process (the default)")
+    commands.add_parser("bot", help="run the bot alone (long polling)")
+    commands.add_parser("admin", help="serve the admin panel alone")
     commands.add_parser("migrate", help="apply database migrations")
+    create_admin = commands.add_parser("create-admin", help="create an admin panel user; the "
+                                                            "password is asked for, not passed")
+    create_admin.add_argument("--email", required=True)
+    create_admin.add_argument("--role", choices=("admin", "reviewer", "viewer"), default="admin")
+    create_admin.add_argument("--team", action="append", default=[],
+                              help="a team a reviewer or viewer may see (repeatable)")
     team = commands.add_parser("team", help="manage teams").add_subparsers(dest="team_command",
                                                                             required=True)
     add = team.add_parser("add", help="create a team and print its code and invite link")
@@ -61,13 +69,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return migrate(settings)
     if command == "team":
         return asyncio.run(teams.command(settings, args))
+    if command == "create-admin":
+        return users.create_admin(settings, args)
     problem = settings.token_problem()
-    if problem is not None:
+    if command == "bot":
+        if problem is not None:
+            print(TOKEN_HELP.format(problem=TOKEN_PROBLEMS[problem]), file=sys.stderr)
+            return 2
+        return run_bot(settings)
+    migrate(settings)
+    with_bot = command == "run" and problem is None
+    if command == "run" and problem is not None:
         print(TOKEN_HELP.format(problem=TOKEN_PROBLEMS[problem]), file=sys.stderr)
-        return 2
-    if command == "run":
-        migrate(settings)
-    return run_bot(settings)
+        print(f"nearmiss: the bot is NOT running. The admin panel is still being served at "
+              f"http://{settings.admin_host}:{settings.admin_port}/admin", file=sys.stderr)
+    return serve_admin(settings, with_bot=with_bot)
 
 
 def migrate(settings: Settings) -> int:
@@ -75,6 +91,20 @@ def migrate(settings: Settings) -> int:
 
     upgrade(settings.database_url)
     log.info("database is at the latest migration")
+    return 0
+
+
+def serve_admin(settings: Settings, *, with_bot: bool) -> int:
+    from nearmiss.serve import serve
+    from nearmiss.settings import ConfigurationError
+
+    try:
+        asyncio.run(serve(settings, with_bot=with_bot))
+    except ConfigurationError as error:
+        print(f"nearmiss: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
     return 0
 
 

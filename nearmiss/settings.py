@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import secrets
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import SecretStr, field_validator
@@ -25,13 +27,19 @@ class Settings(BaseSettings):
     default_language: str = "en"
     timezone: str = "Europe/London"
     log_level: str = "INFO"
+    environment: Literal["dev", "production"] = "dev"
+    data_dir: Path = Path("./data")
+    admin_host: str = "127.0.0.1"
+    admin_port: int = 8000
+    admin_https_only: bool = False  # set true behind HTTPS so the session cookie is Secure
+    secret_key: SecretStr | None = None
 
     @field_validator("bot_token", mode="before")
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("telegram_api_url", mode="before")
+    @field_validator("telegram_api_url", "secret_key", mode="before")
     @classmethod
     def _blank_url_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -72,3 +80,31 @@ def locales_dir() -> Path:
     import locales
 
     return Path(locales.__file__).resolve().parent
+
+
+class ConfigurationError(RuntimeError):
+    """A setting that cannot be used; the message says what to do."""
+
+
+def admin_secret(settings: Settings) -> str:
+    """The key that signs admin session cookies.
+
+    SECRET_KEY when set (required in production, and never a placeholder); in development a
+    random key kept in DATA_DIR/secret_key, so sign-ins survive a restart and no key is ever
+    committed.
+    """
+    if settings.secret_key is not None:
+        key = settings.secret_key.get_secret_value()
+        if len(key) < 32 or PLACEHOLDER.search(key):
+            raise ConfigurationError("SECRET_KEY must be a random value of 32+ characters, e.g. "
+                                     "the output of: python -c 'import secrets; "
+                                     "print(secrets.token_urlsafe(48))'")
+        return key
+    if settings.environment == "production":
+        raise ConfigurationError("SECRET_KEY must be set when ENVIRONMENT=production.")
+    path = settings.data_dir / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.audit import install_audit
+
 SQLITE_PRAGMAS = (
     # busy_timeout first: switching to WAL needs a lock another connection may hold.
     "PRAGMA busy_timeout=10000",
@@ -38,7 +40,8 @@ def create_engine(database_url: str) -> AsyncEngine:
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Create the session factory; objects stay readable after commit."""
+    """Create the session factory; objects stay readable after commit, changes audited."""
+    install_audit()
     return async_sessionmaker(engine, expire_on_commit=False)
 
 

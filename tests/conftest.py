@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,12 +14,20 @@ from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade_async
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to head per test run; each test gets a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "nearmiss.db"
+    asyncio.run(upgrade_async(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
 @pytest.fixture
-async def database_url(tmp_path: Path) -> str:
-    """A SQLite file in the test's own directory, migrated to head."""
-    url = f"sqlite+aiosqlite:///{tmp_path}/nearmiss.db"
-    await upgrade_async(url)
-    return url
+async def database_url(tmp_path: Path, migrated_template: Path) -> str:
+    """A SQLite file in the test's own directory, at the latest migration."""
+    path = tmp_path / "nearmiss.db"
+    shutil.copyfile(migrated_template, path)
+    return f"sqlite+aiosqlite:///{path}"
 
 
 @pytest.fixture

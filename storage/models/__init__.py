@@ -1,11 +1,21 @@
 """The nearmiss tables as typed SQLAlchemy 2 models."""
 
+from storage.models.admins import ROLES, AdminUser, Category, admin_user_teams
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime, utcnow
+from storage.models.curation import ACTION_STATUSES, Action, AuditEntry
 from storage.models.fsm import FsmRecord
-from storage.models.reports import ReferenceCounter, Report, ReportTold
+from storage.models.reports import ReferenceCounter, Report, ReportFactor, ReportTold
 from storage.models.teams import Place, Reporter, Team
 
 __all__ = [
+    "ACTION_STATUSES",
+    "ROLES",
+    "Action",
+    "AdminUser",
+    "AuditEntry",
+    "Category",
+    "ReportFactor",
+    "admin_user_teams",
     "NAMING_CONVENTION",
     "Base",
     "FsmRecord",

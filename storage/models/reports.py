@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, Time
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Time, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, UTCDateTime, utcnow
@@ -15,7 +15,12 @@ class Report(Base):
     """One submitted near-miss report."""
 
     __tablename__ = "reports"
-    __table_args__ = (Index("ix_reports_team_id_occurred_date", "team_id", "occurred_date"),)
+    __table_args__ = (
+        Index("ix_reports_team_id_occurred_date", "team_id", "occurred_date"),
+        # The admin list: its default order within a team's scope, and category + dates.
+        Index("ix_reports_team_id_submitted_at", "team_id", "submitted_at"),
+        Index("ix_reports_category_occurred_date", "category", "occurred_date"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
@@ -34,12 +39,29 @@ class Report(Base):
     place_id: Mapped[int | None] = mapped_column(
         ForeignKey("places.id", ondelete="SET NULL"), index=True
     )
-    category: Mapped[str] = mapped_column(String(40), index=True)
+    category: Mapped[str] = mapped_column(String(40))
     what_happened: Mapped[str] = mapped_column(Text)
     how_prevented: Mapped[str] = mapped_column(Text)
     immediate_action: Mapped[str | None] = mapped_column(Text)
     suggestions: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(24), default="new", index=True)
+    # Curation by reviewers. The worker's own words above are never overwritten.
+    severity: Mapped[str | None] = mapped_column(String(16))
+    tier: Mapped[str | None] = mapped_column(String(16), index=True)
+    safeguarding_referral: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    commissioner_notified: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    family_informed: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    review_what: Mapped[str | None] = mapped_column(Text)
+    review_why: Mapped[str | None] = mapped_column(Text)
+    review_conditions: Mapped[str | None] = mapped_column(Text)
+    review_change: Mapped[str | None] = mapped_column(Text)
+    redacted_summary: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -51,6 +73,13 @@ class Report(Base):
         passive_deletes=True,
         lazy="selectin",
     )
+    factors: Mapped[list[ReportFactor]] = relationship(
+        back_populates="report",
+        order_by="ReportFactor.factor",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+    )
     team: Mapped[Team] = relationship(lazy="raise")
     reporter: Mapped[Reporter | None] = relationship(lazy="raise")
 
@@ -58,6 +87,11 @@ class Report(Base):
     def told_parties(self) -> list[str]:
         """Return the parties told about this report, as plain strings."""
         return [row.party for row in self.told]
+
+    @property
+    def factor_names(self) -> list[str]:
+        """Return the contributing factors a reviewer recorded, as plain strings."""
+        return [row.factor for row in self.factors]
 
     def __repr__(self) -> str:
         return f"Report(id={self.id!r}, reference={self.reference!r})"
@@ -77,6 +111,22 @@ class ReportTold(Base):
 
     def __repr__(self) -> str:
         return f"ReportTold(report_id={self.report_id!r}, party={self.party!r})"
+
+
+class ReportFactor(Base):
+    """One contributing factor (communication, staffing...) a reviewer found in a report."""
+
+    __tablename__ = "report_factors"
+
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    factor: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+    report: Mapped[Report] = relationship(back_populates="factors", lazy="raise")
+
+    def __repr__(self) -> str:
+        return f"ReportFactor(report_id={self.report_id!r}, factor={self.factor!r})"
 
 
 class ReferenceCounter(Base):

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Report, ReportTold
+from storage.models import Report, ReportFactor, ReportTold
 from storage.references import next_reference
-from storage.schemas import ReportCreate
+from storage.repositories.report_search import filter_conditions, sort_order
+from storage.repositories.reporters import UNSET, Unset
+from storage.schemas import ReportCreate, ReportFilters
+from storage.vocab import FACTORS, REPORT_STATUSES, SEVERITIES, TIERS
 
 _COPIED_FIELDS = (
     "draft_key",
@@ -57,12 +61,67 @@ class ReportRepository:
         query = select(Report).where(Report.reference == reference.strip().upper())
         return await self.session.scalar(query)
 
+    async def get_by_id(self, *, report_id: int) -> Report | None:
+        """Return a report by id."""
+        return await self.session.get(Report, report_id)
+
     async def list(self, *, team_id: int | None = None, limit: int = 50) -> builtins.list[Report]:
         """Return the newest reports, of one team or of all."""
         query = select(Report).order_by(Report.submitted_at.desc(), Report.id.desc())
         if team_id is not None:
             query = query.where(Report.team_id == team_id)
         return list(await self.session.scalars(query.limit(limit)))
+
+    async def search(
+        self, *, filters: ReportFilters, page: int = 1, per_page: int = 50
+    ) -> tuple[builtins.list[Report], int]:
+        """Return one page of the reports matching the filters, and how many match in all."""
+        dialect = self.session.get_bind().dialect.name
+        where = filter_conditions(filters, dialect=dialect)
+        offset = (max(page, 1) - 1) * per_page
+        query = (
+            select(Report)
+            .where(*where)
+            .order_by(*sort_order(filters.sort))
+            .limit(per_page)
+            .offset(offset)
+        )
+        rows = list(await self.session.scalars(query))
+        if 0 < len(rows) < per_page or (offset == 0 and not rows):
+            # The last page, so the count is known: spares a text search its second scan.
+            return rows, offset + len(rows)
+        # A bare COUNT over the same WHERE: no ORDER BY, no join, often index-only.
+        total = await self.session.scalar(select(func.count(Report.id)).where(*where)) or 0
+        return rows, total
+
+    async def update_curation(
+        self,
+        report: Report,
+        *,
+        status: str | Unset = UNSET,
+        severity: str | None | Unset = UNSET,
+        tier: str | None | Unset = UNSET,
+        safeguarding_referral: bool | Unset = UNSET,
+        commissioner_notified: bool | Unset = UNSET,
+        family_informed: bool | Unset = UNSET,
+        review_what: str | None | Unset = UNSET,
+        review_why: str | None | Unset = UNSET,
+        review_conditions: str | None | Unset = UNSET,
+        review_change: str | None | Unset = UNSET,
+        redacted_summary: str | None | Unset = UNSET,
+        factors: Iterable[str] | Unset = UNSET,
+    ) -> Report:
+        """Change a reviewer's fields; the worker's own answers have no parameter here."""
+        # locals() is exactly the keyword arguments here; _CURATION_FIELDS picks the columns.
+        fields = {k: v for k, v in locals().items() if k in _CURATION_FIELDS and v is not UNSET}
+        _check_vocabulary(fields)
+        wanted = None if factors is UNSET else _checked_factors(factors)
+        for name, value in fields.items():
+            setattr(report, name, value)
+        if wanted is not None:
+            _set_factors(report, wanted)
+        await self.session.flush()
+        return report
 
     async def _insert(self, data: ReportCreate) -> Report:
         """Allocate a reference and insert the report with its told rows."""
@@ -76,3 +135,48 @@ class ReportRepository:
     async def _get_by_draft_key(self, draft_key: str) -> Report | None:
         """Return the report stored for a draft, if any."""
         return await self.session.scalar(select(Report).where(Report.draft_key == draft_key))
+
+
+_CURATION_FIELDS = frozenset(
+    {
+        "status",
+        "severity",
+        "tier",
+        "safeguarding_referral",
+        "commissioner_notified",
+        "family_informed",
+        "review_what",
+        "review_why",
+        "review_conditions",
+        "review_change",
+        "redacted_summary",
+    }
+)
+
+
+def _check_vocabulary(fields: dict[str, object]) -> None:
+    """Raise ValueError if a curation value is not in its vocabulary."""
+    allowed = {"status": REPORT_STATUSES, "severity": (*SEVERITIES, None), "tier": (*TIERS, None)}
+    for name, values in allowed.items():
+        if name in fields and fields[name] not in values:
+            raise ValueError(f"{name} must be one of {values}, not {fields[name]!r}")
+    for name in ("safeguarding_referral", "commissioner_notified", "family_informed"):
+        if name in fields and not isinstance(fields[name], bool):
+            raise ValueError(f"{name} must be True or False, not {fields[name]!r}")
+
+
+def _checked_factors(factors: Iterable[str]) -> set[str]:
+    """Return the factors as a set, or raise ValueError naming the unknown ones."""
+    wanted = set(factors)
+    unknown = wanted - set(FACTORS)
+    if unknown:
+        raise ValueError(f"unknown contributing factors: {sorted(unknown)}")
+    return wanted
+
+
+def _set_factors(report: Report, wanted: set[str]) -> None:
+    """Make the report's factors exactly these, touching only the rows that change."""
+    # Keep the rows that stay, so the audit sees only real additions and removals.
+    kept = [row for row in report.factors if row.factor in wanted]
+    added = [ReportFactor(factor=f) for f in sorted(wanted - set(report.factor_names))]
+    report.factors = sorted(kept + added, key=lambda row: row.factor)

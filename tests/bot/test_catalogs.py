@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from bot.i18n import Translator
@@ -24,9 +25,11 @@ def _catalog(path: Path):
 
 
 def _source_msgids() -> set[str]:
-    method_map = [(f"{package}/**.py", "python")
-                  for package in ("bot", "conversations", "learning", "admin", "nearmiss")]
-    found = extract_from_dir(str(ROOT), method_map=method_map, keywords={"N_": None})
+    """Every msgid in the code and templates, read with the same babel.cfg as `make catalogs`."""
+    with (ROOT / "babel.cfg").open() as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    found = extract_from_dir(str(ROOT), method_map=method_map, options_map=options_map,
+                             keywords={"N_": None, "_": None})
     return {message for _, _, message, _, _ in found if isinstance(message, str)}
 
 

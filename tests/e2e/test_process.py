@@ -34,13 +34,50 @@ async def _nearmiss(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, st
 
 
 @pytest.mark.parametrize("token", ["", "replace-with-your-token-from-botfather", "12345"])
-async def test_without_a_usable_token_run_explains_how_to_get_one(
+async def test_without_a_usable_token_the_bot_explains_how_to_get_one(
         token: str, database_url: str, tmp_path: Path) -> None:
-    code, out, err = await _nearmiss("run", env=_env(database_url, BOT_TOKEN=token), cwd=tmp_path)
+    code, out, err = await _nearmiss("bot", env=_env(database_url, BOT_TOKEN=token), cwd=tmp_path)
     assert code == 2
     assert "@BotFather" in err and "BOT_TOKEN" in err and ".env" in err
     assert "Traceback" not in err + out
     assert len(err.strip().splitlines()) == 1  # one paragraph, not a stack of noise
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_without_a_token_run_still_serves_the_admin(database_url: str,
+                                                          tmp_path: Path) -> None:
+    import httpx
+
+    port = _free_port()
+    env = _env(database_url, BOT_TOKEN="", ADMIN_PORT=str(port), DATA_DIR=str(tmp_path))
+    log = (tmp_path / "run.log").open("wb")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "nearmiss.cli", "run", env=env, cwd=tmp_path, stdout=log,
+        stderr=log)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            health = None
+            for _ in range(300):  # up to ~30 s for a cold start, checking every 0.1 s
+                try:
+                    health = (await http.get("/healthz")).json()
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            assert health == {"ok": True, "bot": "not configured (no BOT_TOKEN)"}
+            assert (await http.get("/admin/login")).status_code == 200
+    finally:
+        process.terminate()
+        assert await asyncio.wait_for(process.wait(), timeout=30) in (0, -15)
+    output = (tmp_path / "run.log").read_text()
+    assert "@BotFather" in output and "the bot is NOT running" in output
+    assert f"http://127.0.0.1:{port}/admin" in output and "Traceback" not in output
 
 
 async def test_team_add_prints_the_code_and_invite_link(
@@ -85,11 +122,15 @@ class BotProcess:
         self.process.terminate()
         return await asyncio.wait_for(self.process.wait(), timeout=30)
 
+    def log(self) -> str:
+        return "".join(path.read_text() for path in sorted(self.cwd.glob("bot-*.log")))
+
 
 @pytest.fixture
 async def bot_process(fake: FakeTelegram, database_url: str,
                       tmp_path: Path) -> AsyncIterator[BotProcess]:
-    env = _env(database_url, BOT_TOKEN=fake.token, TELEGRAM_API_URL=fake.base_url)
+    env = _env(database_url, BOT_TOKEN=fake.token, TELEGRAM_API_URL=fake.base_url,
+               ADMIN_PORT=str(_free_port()), DATA_DIR=str(tmp_path))
     runner = BotProcess(env, tmp_path)
     await runner.start()
     yield runner
@@ -131,10 +172,40 @@ async def test_a_killed_bot_process_loses_no_answer(
     await _answer(chat, click("Nobody yet"), "Question 9 of 9")
     await _answer(chat, click("Skip"), "Please check your report")
     await _answer(chat, click("Submit report"), "NM-")
-    assert await bot_process.terminate() == 0  # SIGTERM stops polling cleanly
+    # SIGTERM: uvicorn shuts down gracefully, stops polling, then exits by the signal (-15).
+    assert await bot_process.terminate() in (0, -15)
+    assert "Polling stopped" in bot_process.log() and "Traceback" not in bot_process.log()
     async with sessionmaker() as session:
         report = (await session.scalars(select(Report))).one()
     assert report.occurred_time is not None and report.occurred_time.strftime("%H:%M") == "22:15"
     assert (report.place, report.category) == ("Kitchen", "environment")
     assert report.what_happened == "Kettle flex trailing across the worktop edge"
     assert report.how_prevented == "Moved the kettle and tucked the flex away"
+
+
+async def test_create_admin_asks_for_the_password_and_stores_a_hash(
+        database_url: str, tmp_path: Path,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    env = _env(database_url)
+
+    async def create(email: str, password: str, *extra: str) -> tuple[int, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "nearmiss.cli", "create-admin", "--email", email, *extra,
+            env=env, cwd=tmp_path, stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        out, _ = await asyncio.wait_for(process.communicate(f"{password}\n".encode()), 60)
+        return process.returncode or 0, out.decode()
+
+    code, out = await create("Lead@Example.org", "short")
+    assert code == 1 and "at least 12 characters" in out
+    code, out = await create("Lead@Example.org", "a long enough password", "--role", "reviewer")
+    assert code == 0 and "Created reviewer lead@example.org" in out
+    code, out = await create("lead@example.org", "a long enough password")
+    assert code == 1 and "already exists" in out
+    from storage.repositories import AdminUserRepository
+
+    async with sessionmaker() as session:
+        user = await AdminUserRepository(session).get_by_email(email="lead@example.org")
+    assert user is not None and user.role == "reviewer"
+    assert user.password_hash.startswith("$argon2id$")
+    assert "a long enough password" not in user.password_hash

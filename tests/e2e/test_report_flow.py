@@ -236,3 +236,20 @@ async def test_fast_taps_handled_concurrently_lose_no_tick(
         assert sorted(told) == ["family", "manager", "nurse", "on_call"]
     finally:
         await runner.stop()
+
+
+async def test_a_category_an_admin_adds_appears_as_a_button(
+        fake: FakeTelegram, running: RunningBot, team: Team,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    from storage.repositories import CategoryRepository
+
+    async with sessionmaker() as session:
+        await CategoryRepository(session).create(key="infection", name="Infection control")
+        await session.commit()
+    chat = fake.private_chat(1008, "Hana")
+    await chat.send(f"/start {team.code}")
+    for label in ("Today", "Night", "Lounge"):
+        await chat.click(label)
+    assert chat.buttons()[-3] == "Infection control"
+    await chat.click("Infection control")
+    assert "What nearly happened?" in chat.last_text()

@@ -3,26 +3,54 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from pathlib import Path
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from storage.db import create_engine
-from storage.migrate import downgrade, upgrade_async
+from storage.migrate import alembic_config, downgrade, upgrade_async
 from storage.models import Base
 
 TABLES = {
+    "actions",
+    "admin_user_teams",
+    "admin_users",
     "alembic_version",
+    "audit_log",
+    "categories",
     "fsm_states",
     "places",
     "reference_counters",
+    "report_factors",
     "report_told",
     "reporters",
     "reports",
     "teams",
+}
+TABLES_0002 = {
+    "actions",
+    "admin_user_teams",
+    "admin_users",
+    "audit_log",
+    "categories",
+    "report_factors",
+}
+CURATION_COLUMNS = {
+    "severity",
+    "tier",
+    "safeguarding_referral",
+    "commissioner_notified",
+    "family_informed",
+    "review_what",
+    "review_why",
+    "review_conditions",
+    "review_change",
+    "redacted_summary",
 }
 
 
@@ -66,3 +94,98 @@ async def test_downgrade_to_base_then_upgrade_again(database_url: str) -> None:
 
     assert await _inspect(database_url, _tables) == TABLES
     assert await _inspect(database_url, _differences) == []
+
+
+async def _sql(url: str, *statements: str) -> list[list[tuple[object, ...]]]:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            results = [await connection.exec_driver_sql(sql) for sql in statements]
+            return [list(r) if r.returns_rows else [] for r in results]
+    finally:
+        await engine.dispose()
+
+
+async def test_0002_keeps_existing_reports_and_gives_them_curation_defaults(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/old.db"
+    await upgrade_async(url, "0001")
+    await _sql(
+        url,
+        "INSERT INTO teams (id, name, code, created_at) VALUES (1, 'Oak', 'C0DE', '2026-01-01')",
+        "INSERT INTO reports (id, reference, draft_key, team_id, language, occurred_date,"
+        " time_of_day, place, category, what_happened, how_prevented, status, submitted_at,"
+        " created_at, updated_at) VALUES (1, 'NM-2026-0001', 'd', 1, 'en', '2026-01-01',"
+        " 'morning', 'Lounge', 'falls', 'w', 'h', 'new', '2026-01-01', '2026-01-01',"
+        " '2026-01-01')",
+    )
+
+    await upgrade_async(url)
+
+    [rows] = await _sql(
+        url,
+        "SELECT reference, safeguarding_referral, commissioner_notified, family_informed,"
+        " severity, tier, review_what, redacted_summary FROM reports",
+    )
+    assert rows == [("NM-2026-0001", 0, 0, 0, None, None, None, None)]
+    assert await _inspect(url, _differences) == []
+
+
+async def test_0002_seeds_the_default_categories(database_url: str) -> None:
+    [rows] = await _sql(database_url, "SELECT key, name, position, active FROM categories")
+    assert sorted(rows, key=lambda row: row[2]) == [
+        ("medication", "Medication", 0, 1),
+        ("falls", "Falls and mobility", 1, 1),
+        ("environment", "Environment and equipment", 2, 1),
+        ("behaviour", "Behaviour and distress", 3, 1),
+        ("personal_care", "Personal care", 4, 1),
+        ("safeguarding", "Safeguarding", 5, 1),
+        ("communication", "Communication and handover", 6, 1),
+        ("placement", "Placement stability", 7, 1),
+        ("other", "Other", 8, 1),
+    ]
+
+
+async def test_0002_down_and_up_again(database_url: str) -> None:
+    await _sql(
+        database_url,
+        "INSERT INTO teams (id, name, code, created_at) VALUES (1, 'Oak', 'C0DE', '2026-01-01')",
+    )
+    await asyncio.to_thread(downgrade, database_url, "0001")
+
+    assert await _inspect(database_url, _tables) == TABLES - TABLES_0002
+    columns = await _inspect(database_url, lambda c: inspect(c).get_columns("reports"))
+    assert not {column["name"] for column in columns} & CURATION_COLUMNS
+    indexes = await _inspect(database_url, lambda c: inspect(c).get_indexes("reports"))
+    assert "ix_reports_category" in {index["name"] for index in indexes}
+
+    await upgrade_async(database_url)
+
+    assert await _inspect(database_url, _tables) == TABLES
+    assert await _inspect(database_url, _differences) == []
+    [teams, triggers] = await _sql(
+        database_url,
+        "SELECT name FROM teams",
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name",
+    )
+    assert teams == [("Oak",)]
+    assert triggers == [("audit_log_no_delete",), ("audit_log_no_update",)]
+
+
+def _postgresql_sql(revisions: str, *, down: bool = False) -> str:
+    config = alembic_config("postgresql://nearmiss@localhost/nearmiss")
+    config.output_buffer = io.StringIO()
+    (command.downgrade if down else command.upgrade)(config, revisions, sql=True)
+    return config.output_buffer.getvalue()
+
+
+def test_0002_protects_the_audit_log_on_postgresql_too() -> None:
+    up = _postgresql_sql("0001:0002")
+    down = _postgresql_sql("0002:0001", down=True)
+
+    assert "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql" in up
+    assert "BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW" in up
+    assert "BEFORE TRUNCATE ON audit_log" in up
+    assert "safeguarding_referral BOOLEAN DEFAULT false NOT NULL" in up
+    assert "DROP FUNCTION audit_log_append_only()" in down

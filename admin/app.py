@@ -1,0 +1,87 @@
+"""create_app(): the admin panel (FastAPI + SQLAdmin), optionally with the bot in its lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, RedirectResponse
+from sqladmin import Admin
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from starlette.staticfiles import StaticFiles
+
+from admin.auth import AdminAuth, RoleGrants
+from admin.i18n import AdminText
+from admin.services import Services, bind
+from admin.views.insight import DashboardView, GovernanceView
+from admin.views.models import MODEL_VIEWS
+from admin.views.reports import ReportsView
+from bot.i18n import Translator
+from nearmiss.settings import Settings, admin_secret, locales_dir
+
+HERE = Path(__file__).resolve().parent
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], *,
+               lifespan: Lifespan | None = None, failed_login_delay: float | None = None,
+               status: Callable[[], dict[str, Any]] | None = None) -> FastAPI:
+    """The admin web app; `lifespan` runs alongside it (the bot, in `nearmiss run`)."""
+    app = FastAPI(title="nearmiss", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan or _no_lifespan)
+    app.mount("/static/nearmiss", StaticFiles(directory=HERE / "static"), name="nearmiss-static")
+    text = AdminText(Translator(locales_dir(), settings.default_language))
+    services = Services(settings, sessionmaker, text)
+    auth = AdminAuth(admin_secret(settings), sessionmaker, https_only=settings.admin_https_only,
+                     **({"failed_login_delay": failed_login_delay}
+                        if failed_login_delay is not None else {}))
+    admin = Admin(app, session_maker=sessionmaker, title="nearmiss", base_url="/admin",
+                  templates_dir=str(HERE / "templates"), authentication_backend=auth,
+                  authorization_backend=RoleGrants())
+    _install_text(admin, text)
+    for view in (ReportsView, DashboardView, GovernanceView):
+        bound = bind(view, services)
+        admin.add_base_view(bound)
+        # SQLAdmin names a view after its last route; the menu must open its first page.
+        bound.identity = view.identity
+    for model_view in MODEL_VIEWS:
+        admin.add_view(model_view)
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/admin/reports")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def health() -> JSONResponse:
+        return JSONResponse({"ok": True, **(status() if status else {})})
+
+    return app
+
+
+def _install_text(admin: Admin, text: AdminText) -> None:
+    """Every admin page, SQLAdmin's included, speaks through our catalogs."""
+    env = admin.templates.env
+    env.globals["_"] = text
+    env.filters["urlencode_except"] = _urlencode_except
+    original = admin.templates.TemplateResponse
+
+    async def respond(request: Request, name: str, context: dict | None = None,
+                      **kwargs: Any) -> Any:
+        text.use(request.headers.get("accept-language"), request.query_params.get("lang"))
+        return await original(request, name, context or {}, **kwargs)
+
+    admin.templates.TemplateResponse = respond  # type: ignore[method-assign]
+
+
+def _urlencode_except(query: Any, name: str) -> str:
+    return urlencode([(key, value) for key, value in query.multi_items() if key != name])
+
+
+@asynccontextmanager
+async def _no_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield

@@ -1,0 +1,79 @@
+"""Reading the admin's query strings and forms into typed values, refusing what is not valid."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from conversations import N_
+from storage.schemas import ReportFilters
+from storage.vocab import FACTORS, REPORT_STATUSES, SEVERITIES, TIERS
+
+SORTS = ("-submitted_at", "submitted_at", "-occurred_date", "occurred_date", "reference",
+         "category", "status")
+FLAGS = ("safeguarding_referral", "commissioner_notified", "family_informed")
+REVIEW_TEXT = ("review_what", "review_why", "review_conditions", "review_change",
+               "redacted_summary")
+TEXT_LIMIT = 10_000
+
+
+def parse_date(value: Any) -> date | None:
+    """An ISO date from a form or query string; None when empty or not a date."""
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+def _choice(value: Any, allowed: tuple[str, ...]) -> str | None:
+    return value if value in allowed else None
+
+
+def read_filters(query: Mapping[str, str],
+                 scope: tuple[int, ...] | None) -> tuple[ReportFilters, int]:
+    """Filters from the list page's query string, narrowed to the teams the user may see."""
+    team = _int(query.get("team"))
+    team_ids = scope
+    if team is not None:
+        team_ids = (team,) if scope is None or team in scope else ()
+    filters = ReportFilters(
+        date_from=parse_date(query.get("date_from")),
+        date_to=parse_date(query.get("date_to")),
+        team_ids=team_ids,
+        place=(query.get("place") or "").strip() or None,
+        category=(query.get("category") or "").strip() or None,
+        status=_choice(query.get("status"), REPORT_STATUSES),
+        tier=_choice(query.get("tier"), TIERS),
+        text=(query.get("q") or "").strip()[:200] or None,
+        sort=_choice(query.get("sort"), SORTS) or "-submitted_at",
+    )
+    return filters, max(1, _int(query.get("page")) or 1)
+
+
+def curation_changes(form: FormData) -> dict[str, Any]:
+    """The curation fields posted by the report page; ValueError on anything off-vocabulary."""
+    status = form.get("status")
+    if status not in REPORT_STATUSES:
+        raise ValueError(N_("Choose a status from the list."))
+    severity = form.get("severity") or None
+    tier = form.get("tier") or None
+    if severity is not None and severity not in SEVERITIES:
+        raise ValueError(N_("Choose a potential severity from the list."))
+    if tier is not None and tier not in TIERS:
+        raise ValueError(N_("Choose a response tier from the list."))
+    factors = [str(value) for value in form.getlist("factors")]
+    if not set(factors) <= set(FACTORS):
+        raise ValueError(N_("Choose contributing factors from the list."))
+    changes: dict[str, Any] = {"status": status, "severity": severity, "tier": tier,
+                               "factors": sorted(set(factors))}
+    changes.update({flag: form.get(flag) == "on" for flag in FLAGS})
+    changes.update({name: str(form.get(name, "")).strip()[:TEXT_LIMIT] or None
+                    for name in REVIEW_TEXT})
+    return changes

@@ -1,0 +1,36 @@
+"""What the admin's views need from the rest of the system, handed in by create_app()."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from admin.i18n import AdminText
+from admin.roles import CurrentUser
+from nearmiss.settings import Settings
+
+
+@dataclass(frozen=True)
+class Services:
+    """Settings, the session factory and gettext, shared by every admin view."""
+
+    settings: Settings
+    sessionmaker: async_sessionmaker[AsyncSession]
+    text: AdminText
+
+    @asynccontextmanager
+    async def unit_of_work(self, user: CurrentUser) -> AsyncIterator[AsyncSession]:
+        """One transaction on behalf of `user`, committed in one place when the block ends."""
+        async with self.sessionmaker() as session:
+            session.info["actor"] = (user.id, user.email)
+            yield session
+            await session.commit()
+
+
+def bind(view: type[Any], services: Services) -> type[Any]:
+    """A subclass of `view` that knows this app's services (views are classes in SQLAdmin)."""
+    return type(view.__name__, (view,), {"services": services})

@@ -1,0 +1,127 @@
+"""Declarative SQLAdmin views: one per managed model. Who may use each is in admin/auth.py."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from markupsafe import Markup, escape
+from sqladmin import ModelView
+from sqlalchemy import Select, select
+from starlette.requests import Request
+from wtforms import PasswordField, SelectField
+from wtforms.validators import ValidationError
+
+from admin.roles import current_user
+from admin.security import hash_password, password_problem
+from storage.models import Action, AdminUser, Category, Place, Report, Reporter, Team
+from storage.repositories import new_join_code
+from storage.vocab import ROLES
+
+
+class TeamAdmin(ModelView, model=Team):
+    name, name_plural, icon, category = "Team", "Teams", "fa-solid fa-people-group", "Setup"
+    column_list = [Team.name, Team.code, Team.created_at]
+    column_searchable_list = [Team.name]
+    form_columns = [Team.name]
+    can_delete = False  # a team's reports are records to keep
+
+    async def on_model_change(self, data: dict, model: Any, is_created: bool,
+                              request: Request) -> None:
+        if is_created:
+            model.code = new_join_code()
+
+
+class PlaceAdmin(ModelView, model=Place):
+    name, name_plural, icon, category = "Place", "Places", "fa-solid fa-location-dot", "Setup"
+    column_list = [Place.team, Place.name, Place.position, Place.active]
+    form_columns = [Place.team, Place.name, Place.position, Place.active]
+    column_sortable_list = [Place.name, Place.position]
+
+
+class CategoryAdmin(ModelView, model=Category):
+    name, name_plural, icon, category = "Category", "Categories", "fa-solid fa-tags", "Setup"
+    column_list = [Category.key, Category.name, Category.position, Category.active]
+    form_columns = [Category.key, Category.name, Category.position, Category.active]
+    can_delete = False  # reports keep their category key; retire it with "active" instead
+
+
+class ReporterAdmin(ModelView, model=Reporter):
+    name, name_plural, icon, category = "Reporter", "Reporters", "fa-solid fa-user", "Setup"
+    column_list = [Reporter.id, Reporter.first_name, Reporter.username, Reporter.team,
+                   Reporter.language, Reporter.created_at]
+    form_columns = [Reporter.team]
+    can_create = False
+    can_delete = False
+
+
+class AdminUserAdmin(ModelView, model=AdminUser):
+    name, name_plural, icon, category = "User", "Users", "fa-solid fa-user-shield", "Setup"
+    column_list = [AdminUser.email, AdminUser.role, AdminUser.active, AdminUser.teams,
+                   AdminUser.last_login_at, AdminUser.locked_until]
+    column_details_exclude_list = [AdminUser.password_hash]
+    form_columns = [AdminUser.email, AdminUser.role, AdminUser.active, AdminUser.teams,
+                    AdminUser.password_hash]
+    form_overrides = {"role": SelectField, "password_hash": PasswordField}
+    form_args = {
+        "role": {"choices": [(role, role) for role in ROLES]},
+        "password_hash": {"label": "New password (leave empty to keep the current one)"},
+    }
+
+    async def on_model_change(self, data: dict, model: Any, is_created: bool,
+                              request: Request) -> None:
+        data["email"] = str(data.get("email", "")).strip().lower()
+        password = data.pop("password_hash", None) or ""
+        if not password:
+            if is_created:
+                raise ValidationError("A new user needs a password.")
+            return
+        problem = password_problem(password)
+        if problem:
+            raise ValidationError(f"Password: {problem}.")
+        data["password_hash"] = hash_password(password)
+        model.failed_logins, model.locked_until = 0, None
+
+
+def _report_link(model: Any, attribute: Any) -> Markup:
+    reference = escape(model.report.reference)
+    return Markup(f'<a href="../../reports/{model.report_id}">{reference}</a>')
+
+
+def _overdue(model: Any, attribute: Any) -> Markup:
+    late = model.status == "open" and model.due_date is not None and model.due_date < date.today()
+    text = escape(model.due_date.isoformat() if model.due_date else "")
+    return Markup(f'<span class="badge bg-red text-white">{text}</span>') if late else text
+
+
+class ActionAdmin(ModelView, model=Action):
+    """Every action across the teams a person may see; edited on the report page."""
+
+    name, name_plural, icon = "Action", "Actions", "fa-solid fa-list-check"
+    column_list = [Action.report, Action.description, Action.owner, Action.due_date,
+                   Action.status, Action.completed_date]
+    column_formatters = {Action.report: _report_link, Action.due_date: _overdue}
+    column_sortable_list = [Action.due_date, Action.status, Action.owner]
+    column_default_sort = [(Action.due_date, False)]
+    can_create = False
+    can_edit = False
+    can_delete = False
+
+    def list_query(self, request: Request) -> Select:
+        query = select(Action).join(Report, Report.id == Action.report_id)
+        scope = current_user(request).scope
+        return query if scope is None else query.where(Report.team_id.in_(scope))
+
+    def count_query(self, request: Request) -> Select:
+        from sqlalchemy import func
+
+        query = select(func.count(Action.id)).join(Report, Report.id == Action.report_id)
+        scope = current_user(request).scope
+        return query if scope is None else query.where(Report.team_id.in_(scope))
+
+    def details_query(self, request: Request) -> Select:
+        return self.list_query(request).where(
+            Action.id == request.path_params["pk"])
+
+
+MODEL_VIEWS = (TeamAdmin, PlaceAdmin, CategoryAdmin, ReporterAdmin, AdminUserAdmin, ActionAdmin)

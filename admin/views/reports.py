@@ -1,0 +1,170 @@
+"""Reports: the filtered list, one report with everything the worker said, and its curation."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqladmin import BaseView, expose
+from sqladmin.flash import flash
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from admin import labels
+from admin.exports import count_actions, reports_csv
+from admin.forms import curation_changes, parse_date, read_filters
+from admin.roles import require
+from admin.services import Services
+from storage.models import Report
+from storage.repositories import (
+    ActionRepository,
+    AuditRepository,
+    CategoryRepository,
+    ReporterRepository,
+    ReportRepository,
+    TeamRepository,
+)
+from storage.vocab import ACTION_STATUSES, FACTORS, REPORT_STATUSES, SEVERITIES, TIERS
+
+PER_PAGE = 50
+EXPORT_LIMIT = 200_000  # every report of a large provider's year, in one file
+
+
+class ReportsView(BaseView):
+    """The reports list and report pages; every route checks the role on the server."""
+
+    name = "Reports"
+    identity = "reports"
+    icon = "fa-solid fa-clipboard-list"
+    services: Services
+
+    def is_accessible(self, request: Request) -> bool:
+        return getattr(request.state, "nearmiss_user", None) is not None
+
+    @expose("/reports", methods=["GET"], identity="reports")
+    async def list_page(self, request: Request) -> Response:
+        user = require(request, "reports.read")
+        filters, page = read_filters(request.query_params, user.scope)
+        async with self.services.unit_of_work(user) as session:
+            rows, total = await ReportRepository(session).search(
+                filters=filters, page=page, per_page=PER_PAGE)
+            teams = await _visible_teams(session, user.scope)
+            categories = await CategoryRepository(session).list(active_only=False)
+        return await self.templates.TemplateResponse(request, "nearmiss/reports.html", {
+            "title": self.services.text("Reports"), "rows": rows, "total": total, "page": page,
+            "pages": max(1, -(-total // PER_PAGE)), "query": request.query_params,
+            "teams": teams, "team_names": {team.id: team.name for team in teams},
+            "categories": categories, "statuses": REPORT_STATUSES, "tiers": TIERS,
+            "user": user, "labels": labels, "can_export": user.can("export.csv"),
+        })
+
+    @expose("/reports.csv", methods=["GET"], identity="reports-csv")
+    async def export_csv(self, request: Request) -> Response:
+        user = require(request, "export.csv")
+        filters, _ = read_filters(request.query_params, user.scope)
+        async with self.services.unit_of_work(user) as session:
+            rows, _ = await ReportRepository(session).search(
+                filters=filters, page=1, per_page=EXPORT_LIMIT)
+            teams = {team.id: team.name for team in await TeamRepository(session).list()}
+            counts = await count_actions(session, [row.id for row in rows])
+        body = reports_csv(rows, team_names=teams, action_counts=counts)
+        return Response(body, media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="nearmiss-reports-{date.today()}.csv"'})
+
+    @expose("/reports/{report_id:int}", methods=["GET"], identity="report")
+    async def report_page(self, request: Request) -> Response:
+        user = require(request, "reports.read")
+        async with self.services.unit_of_work(user) as session:
+            report = await _report_in_scope(session, request, user.sees_team)
+            context = await _report_context(session, report, user)
+        context.update({"title": report.reference, "user": user, "labels": labels,
+                        "statuses": REPORT_STATUSES, "severities": SEVERITIES, "tiers": TIERS,
+                        "factors": FACTORS, "action_statuses": ACTION_STATUSES,
+                        "today": date.today()})
+        return await self.templates.TemplateResponse(request, "nearmiss/report.html", context)
+
+    @expose("/reports/{report_id:int}/curate", methods=["POST"], identity="report-curate")
+    async def curate(self, request: Request) -> Response:
+        user = require(request, "reports.curate")
+        form = await request.form()
+        async with self.services.unit_of_work(user) as session:
+            report = await _report_in_scope(session, request, user.sees_team)
+            try:
+                changes = curation_changes(form)
+            except ValueError as problem:
+                flash(request, self.services.text(str(problem)), category="error")
+                return _back_to(request, report)
+            await ReportRepository(session).update_curation(report, **changes)
+        flash(request, self.services.text("Curation saved."), category="success")
+        return _back_to(request, report)
+
+    @expose("/reports/{report_id:int}/actions", methods=["POST"], identity="action-create")
+    async def add_action(self, request: Request) -> Response:
+        user = require(request, "actions.manage")
+        form = await request.form()
+        description = str(form.get("description", "")).strip()
+        owner = str(form.get("owner", "")).strip()
+        async with self.services.unit_of_work(user) as session:
+            report = await _report_in_scope(session, request, user.sees_team)
+            if not description or not owner:
+                flash(request, self.services.text("An action needs a description and an owner."),
+                      category="error")
+                return _back_to(request, report)
+            await ActionRepository(session).create(
+                report_id=report.id, description=description[:5000], owner=owner[:120],
+                due_date=parse_date(form.get("due_date")))
+        flash(request, self.services.text("Action added."), category="success")
+        return _back_to(request, report)
+
+    @expose("/actions/{action_id:int}", methods=["POST"], identity="action-update")
+    async def update_action(self, request: Request) -> Response:
+        user = require(request, "actions.manage")
+        form = await request.form()
+        async with self.services.unit_of_work(user) as session:
+            actions = ActionRepository(session)
+            action = await actions.get(action_id=request.path_params["action_id"])
+            report = await ReportRepository(session).get_by_id(
+                report_id=action.report_id) if action else None
+            if action is None or report is None or not user.sees_team(report.team_id):
+                raise HTTPException(status_code=404)
+            status = str(form.get("status", action.status))
+            if status not in ACTION_STATUSES:
+                raise HTTPException(status_code=400, detail="Unknown action status.")
+            await actions.update(
+                action, status=status, today=date.today(),
+                outcome_evidence=str(form.get("outcome_evidence", "")).strip() or None,
+                completed_date=parse_date(form.get("completed_date")) or action.completed_date,
+                due_date=parse_date(form.get("due_date")) or action.due_date)
+        flash(request, self.services.text("Action updated."), category="success")
+        return _back_to(request, report)
+
+
+async def _visible_teams(session: Any, scope: tuple[int, ...] | None) -> list[Any]:
+    teams = await TeamRepository(session).list()
+    return [team for team in teams if scope is None or team.id in scope]
+
+
+async def _report_in_scope(session: Any, request: Request, sees_team: Any) -> Report:
+    """The report named in the path; 404 (not 403) outside the user's teams, to reveal nothing."""
+    report = await ReportRepository(session).get_by_id(report_id=request.path_params["report_id"])
+    if report is None or not sees_team(report.team_id):
+        raise HTTPException(status_code=404)
+    return report
+
+
+async def _report_context(session: Any, report: Report, user: Any) -> dict[str, Any]:
+    team = await TeamRepository(session).get(team_id=report.team_id)
+    reporter = None
+    if user.can("reports.reporter") and report.reporter_id is not None:
+        reporter = await ReporterRepository(session).get(reporter_id=report.reporter_id)
+    actions = await ActionRepository(session).list(report_id=report.id)
+    audit = await AuditRepository(session).list(report_id=report.id) if user.can(
+        "audit.read") else []
+    return {"report": report, "team": team, "reporter": reporter, "actions": actions,
+            "audit": audit}
+
+
+def _back_to(request: Request, report: Report) -> RedirectResponse:
+    return RedirectResponse(request.url_for("admin:view-report", report_id=report.id),
+                            status_code=303)

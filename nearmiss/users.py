@@ -1,0 +1,65 @@
+"""`nearmiss create-admin`: the first administrator, with a password typed, never passed."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+
+from nearmiss.settings import Settings
+
+
+def read_password() -> str | None:
+    """Ask twice on a terminal; read one line from a pipe (for scripts and tests)."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        print("nearmiss: the two passwords differ; nothing was created.", file=sys.stderr)
+        return None
+    return first
+
+
+def create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from admin.security import password_problem
+
+    password = read_password()
+    if password is None:
+        return 1
+    problem = password_problem(password)
+    if problem:
+        print(f"nearmiss: that password will not do: {problem}.", file=sys.stderr)
+        return 1
+    return asyncio.run(_create(settings, args, password))
+
+
+async def _create(settings: Settings, args: argparse.Namespace, password: str) -> int:
+    from admin.security import hash_password
+    from storage.db import create_engine, create_sessionmaker
+    from storage.migrate import upgrade_async
+    from storage.repositories import AdminUserRepository, TeamRepository
+
+    await upgrade_async(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            users = AdminUserRepository(session)
+            if await users.get_by_email(email=args.email) is not None:
+                print(f"nearmiss: a user {args.email} already exists.", file=sys.stderr)
+                return 1
+            team_ids = []
+            for name in args.team:
+                team = await TeamRepository(session).get_by_name(name=name)
+                if team is None:
+                    print(f"nearmiss: no team called {name!r}.", file=sys.stderr)
+                    return 1
+                team_ids.append(team.id)
+            await users.create(email=args.email.strip().lower(), role=args.role,
+                               password_hash=hash_password(password), team_ids=team_ids)
+            await session.commit()
+    finally:
+        await engine.dispose()
+    print(f"Created {args.role} {args.email.strip().lower()}. Sign in at "
+          f"http://{settings.admin_host}:{settings.admin_port}/admin")
+    return 0

@@ -1,0 +1,146 @@
+"""Admin panel users (roles, teams, sign-in lock-out) and the report categories."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import AdminUser, Category, Team
+from storage.repositories.reporters import UNSET, Unset
+from storage.vocab import ROLES
+
+
+def normalise_email(email: str) -> str:
+    """Normalise an email for storage and look-up: stripped, lower-case."""
+    return email.strip().lower()
+
+
+class AdminUserRepository:
+    """Reads and writes admin panel users."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, *, user_id: int) -> AdminUser | None:
+        """Return an admin user by id."""
+        return await self.session.get(AdminUser, user_id)
+
+    async def get_by_email(self, *, email: str) -> AdminUser | None:
+        """Return the admin user with this email (case and spaces forgiven)."""
+        query = select(AdminUser).where(AdminUser.email == normalise_email(email))
+        return await self.session.scalar(query)
+
+    async def list(self) -> builtins.list[AdminUser]:
+        """Return every admin user by email."""
+        return list(await self.session.scalars(select(AdminUser).order_by(AdminUser.email)))
+
+    async def count(self) -> int:
+        """Return how many admin users there are."""
+        return await self.session.scalar(select(func.count()).select_from(AdminUser)) or 0
+
+    async def create(
+        self, *, email: str, password_hash: str, role: str, team_ids: Iterable[int] = ()
+    ) -> AdminUser:
+        """Create an admin user; a duplicate email raises IntegrityError."""
+        email = normalise_email(email)
+        if "@" not in email:
+            raise ValueError(f"not an email address: {email!r}")
+        user = AdminUser(email=email, password_hash=password_hash, role=_checked_role(role))
+        user.teams = await self._teams(team_ids)
+        self.session.add(user)
+        await self.session.flush()
+        return user
+
+    async def update(
+        self,
+        user: AdminUser,
+        *,
+        role: str | Unset = UNSET,
+        active: bool | Unset = UNSET,
+        password_hash: str | Unset = UNSET,
+        team_ids: Iterable[int] | Unset = UNSET,
+    ) -> AdminUser:
+        """Change the given fields of an admin user; fields not passed are left alone."""
+        if role is not UNSET:
+            user.role = _checked_role(role)
+        if active is not UNSET:
+            user.active = active
+        if password_hash is not UNSET:
+            user.password_hash = password_hash
+        if team_ids is not UNSET:
+            user.teams = await self._teams(team_ids)
+        await self.session.flush()
+        return user
+
+    async def record_failed_login(
+        self,
+        user: AdminUser,
+        *,
+        now: datetime,
+        lock_after: int = 5,
+        lock_for: timedelta = timedelta(minutes=15),
+    ) -> AdminUser:
+        """Count a failed sign-in; the lock_after-th in a row locks the account for lock_for."""
+        if user.locked_until is not None and user.locked_until <= now:
+            # The lock has been served: the next lock takes another lock_after failures.
+            user.failed_logins, user.locked_until = 0, None
+        user.failed_logins += 1
+        if user.failed_logins >= lock_after:
+            user.locked_until = now + lock_for
+        await self.session.flush()
+        return user
+
+    async def record_login(self, user: AdminUser, *, now: datetime) -> AdminUser:
+        """Record a successful sign-in: failures forgotten, lock lifted."""
+        user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+        await self.session.flush()
+        return user
+
+    async def _teams(self, team_ids: Iterable[int]) -> builtins.list[Team]:
+        """Return the teams with these ids, or raise LookupError naming the missing ones."""
+        wanted = set(team_ids)
+        if not wanted:
+            return []
+        teams = list(await self.session.scalars(select(Team).where(Team.id.in_(wanted))))
+        missing = wanted - {team.id for team in teams}
+        if missing:
+            raise LookupError(f"no teams with ids {sorted(missing)}")
+        return sorted(teams, key=lambda team: team.name)
+
+
+class CategoryRepository:
+    """Reads and writes the report categories."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def list(self, *, active_only: bool = True) -> builtins.list[Category]:
+        """Return the categories in button order, only the active ones unless told."""
+        query = select(Category).order_by(Category.position, Category.id)
+        if active_only:
+            query = query.where(Category.active.is_(True))
+        return list(await self.session.scalars(query))
+
+    async def get_by_key(self, *, key: str) -> Category | None:
+        """Return a category by its key."""
+        return await self.session.scalar(select(Category).where(Category.key == key.strip()))
+
+    async def create(self, *, key: str, name: str) -> Category:
+        """Add a category after the others; a duplicate key raises IntegrityError."""
+        last = await self.session.scalar(select(func.max(Category.position)))
+        position = 0 if last is None else last + 1
+        category = Category(key=key.strip(), name=name.strip(), position=position)
+        self.session.add(category)
+        await self.session.flush()
+        return category
+
+
+def _checked_role(role: str) -> str:
+    """Return the role if it is one of ROLES, else raise ValueError."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}, not {role!r}")
+    return role

@@ -1,0 +1,59 @@
+"""The WHERE and ORDER BY of the admin report list, built from ReportFilters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, func, or_
+
+from storage.dialects import contains_folded
+from storage.models import Report
+from storage.schemas import ReportFilters
+
+TEXT_COLUMNS = (
+    Report.what_happened,
+    Report.how_prevented,
+    Report.immediate_action,
+    Report.suggestions,
+    Report.place,
+    Report.reference,
+)
+# Every order ends on the primary key, so pages never overlap or skip rows.
+ORDERS: dict[str, tuple[Any, ...]] = {
+    "-submitted_at": (Report.submitted_at.desc(), Report.id.desc()),
+    "submitted_at": (Report.submitted_at, Report.id),
+    "-occurred_date": (Report.occurred_date.desc(), Report.id.desc()),
+    "occurred_date": (Report.occurred_date, Report.id),
+    "reference": (Report.reference, Report.id),
+    "category": (Report.category, Report.submitted_at.desc(), Report.id.desc()),
+    "status": (Report.status, Report.submitted_at.desc(), Report.id.desc()),
+}
+
+
+def filter_conditions(filters: ReportFilters, *, dialect: str) -> list[ColumnElement[bool]]:
+    """Return the WHERE conditions of a search; an empty list matches every report."""
+    where: list[ColumnElement[bool]] = []
+    if filters.team_ids is not None:
+        # An empty scope matches nothing, rather than being mistaken for "no filter".
+        where.append(Report.team_id.in_(filters.team_ids) if filters.team_ids else false())
+    if filters.date_from is not None:
+        where.append(Report.occurred_date >= filters.date_from)
+    if filters.date_to is not None:
+        where.append(Report.occurred_date <= filters.date_to)
+    if filters.place:
+        where.append(func.lower(Report.place) == filters.place.lower())
+    for column, value in (
+        (Report.category, filters.category),
+        (Report.status, filters.status),
+        (Report.tier, filters.tier),
+    ):
+        if value:
+            where.append(column == value)
+    if filters.text:
+        where.append(or_(*(contains_folded(dialect, c, filters.text) for c in TEXT_COLUMNS)))
+    return where
+
+
+def sort_order(sort: str) -> tuple[Any, ...]:
+    """Return the ORDER BY of a sort name from storage.vocab.REPORT_SORTS."""
+    return ORDERS[sort]
