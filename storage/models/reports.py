@@ -93,6 +93,9 @@ class Report(Base):
         """Return the contributing factors a reviewer recorded, as plain strings."""
         return [row.factor for row in self.factors]
 
+    def __str__(self) -> str:
+        return self.reference
+
     def __repr__(self) -> str:
         return f"Report(id={self.id!r}, reference={self.reference!r})"
 

@@ -29,6 +29,9 @@ class Team(Base):
         lazy="selectin",
     )
 
+    def __str__(self) -> str:
+        return self.name
+
     def __repr__(self) -> str:
         return f"Team(id={self.id!r}, name={self.name!r})"
 
@@ -46,6 +49,9 @@ class Place(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     team: Mapped[Team] = relationship(back_populates="places", lazy="raise")
+
+    def __str__(self) -> str:
+        return self.name
 
     def __repr__(self) -> str:
         return f"Place(id={self.id!r}, team_id={self.team_id!r}, name={self.name!r})"
@@ -68,6 +74,9 @@ class Reporter(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     team: Mapped[Team | None] = relationship(lazy="raise")
+
+    def __str__(self) -> str:
+        return f"{self.first_name or 'Reporter'} #{self.id}"
 
     def __repr__(self) -> str:
         return f"Reporter(id={self.id!r}, telegram_user_id={self.telegram_user_id!r})"

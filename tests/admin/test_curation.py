@@ -92,3 +92,23 @@ async def test_csv_export_neutralises_formulas(as_role, world: World,
     assert "'=HYPERLINK(\"http://evil\",\"click\")" in cells
     assert "line one\nline two, \"quoted\"" in cells
     assert "Amara" not in response.text  # no reporter identity in exports
+
+
+async def test_the_governance_report_prints_as_html_and_pdf(as_role, world: World) -> None:
+    from tests.helpers.web import need_chromium
+
+    reviewer = await as_role("reviewer")
+    await reviewer.post(f"/admin/reports/{world.report_a}/curate", {
+        "status": "closed",
+        "redacted_summary": "A resident was nearly given another resident's tablets."})
+    await reviewer.post(f"/admin/actions/{world.action_a}", {
+        "status": "done", "outcome_evidence": "Re-audit: 20 of 20 charts have photos"})
+    period = "date_from=2020-01-01&date_to=2030-12-31"
+    page = (await reviewer.get(f"/admin/governance?{period}")).text
+    assert "A resident was nearly given another resident&#39;s tablets." in page
+    assert "Re-audit: 20 of 20 charts have photos" in page
+    assert "Mrs Jones" not in page and "Hoist sling" not in page  # no words, no other team
+    need_chromium()
+    pdf = await reviewer.get(f"/admin/governance?{period}&format=pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")

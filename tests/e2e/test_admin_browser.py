@@ -112,3 +112,34 @@ async def test_a_reviewer_curates_a_report_filed_through_the_bot(
     await download.save_as(saved)
     exported = saved.read_text(encoding="utf-8-sig")
     assert reference in exported and "room 4" in exported
+
+
+async def test_an_admin_adds_a_place_that_workers_then_see_in_the_bot(
+        fake: FakeTelegram, running: RunningBot, team: Team, browser: Browser,
+        settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], tmp_path) -> None:
+    async with sessionmaker() as session:
+        await AdminUserRepository(session).create(
+            email="boss@example.org", role="admin", password_hash=hash_password(PASSWORD))
+        await session.commit()
+    app = create_app(settings.model_copy(update={"data_dir": tmp_path}), sessionmaker,
+                     failed_login_delay=0)
+    async with serve(app) as url:
+        page = await browser.new_page()
+        await page.goto(f"{url}/admin/login")
+        await page.fill("input[name=username]", "boss@example.org")
+        await page.fill("input[name=password]", PASSWORD)
+        await page.click("button[type=submit]")
+        await page.wait_for_url(f"{url}/admin/**")
+        # SQLAdmin's own form: its CSRF token comes from admin/static/csrf.js.
+        await page.goto(f"{url}/admin/place/create")
+        await page.select_option("select[name=team]", label="Rosewood House")
+        await page.fill("input[name=name]", "Medication room")
+        await page.fill("input[name=position]", "9")
+        await page.click("input[type=submit][value=Save]")
+        await page.wait_for_url(f"{url}/admin/place/list")
+        assert "Medication room" in await page.content()
+    chat = fake.private_chat(7002, "Bea")
+    await chat.send(f"/start {team.code}")
+    await chat.click("Today")
+    await chat.click("Night")
+    assert "Medication room" in chat.buttons()
