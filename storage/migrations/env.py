@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from storage.db import create_engine
 from storage.models import Base, UTCDateTime
+from storage.search_index import is_index_table
 
 config = context.config
 target_metadata = Base.metadata
@@ -38,6 +39,8 @@ def configure(**kwargs: Any) -> None:
         render_as_batch=True,
         compare_type=True,
         render_item=render_item,
+        # The FTS index (0003) is SQLite's own structure, not a model: autogenerate leaves it.
+        include_name=lambda name, kind, parent: not is_index_table(name),
         # storage.db makes SQLite transactions real, so a failed upgrade rolls back whole.
         transactional_ddl=True,
         **kwargs,

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, or_
 
+from storage import search_index
 from storage.dialects import contains_folded
 from storage.models import Report
 from storage.schemas import ReportFilters
@@ -50,8 +51,17 @@ def filter_conditions(filters: ReportFilters, *, dialect: str) -> list[ColumnEle
         if value:
             where.append(column == value)
     if filters.text:
-        where.append(or_(*(contains_folded(dialect, c, filters.text) for c in TEXT_COLUMNS)))
+        where.append(_text_condition(filters.text, dialect))
     return where
+
+
+def _text_condition(needle: str, dialect: str) -> ColumnElement[bool]:
+    """Word search through the FTS index on SQLite; a substring match elsewhere or for text
+    with no words in it (say "<3")."""
+    query = search_index.match_query(needle) if dialect == "sqlite" else None
+    if query is not None:
+        return search_index.matches(query)
+    return or_(*(contains_folded(dialect, column, needle) for column in TEXT_COLUMNS))
 
 
 def sort_order(sort: str) -> tuple[Any, ...]:

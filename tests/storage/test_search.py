@@ -169,3 +169,26 @@ async def test_get_by_id(curator: AsyncSession, world: World) -> None:
     report = await ReportRepository(curator).get_by_id(report_id=world.ids["r2"])
     assert report is not None and report.category == "falls"
     assert await ReportRepository(curator).get_by_id(report_id=999) is None
+
+
+async def test_full_text_search_reads_words_in_any_case_and_accent(
+        curator: AsyncSession, world: World) -> None:
+    from datetime import UTC, datetime
+
+    from storage.schemas import ReportCreate
+
+    report = await ReportRepository(curator).create(data=ReportCreate(
+        draft_key="fts", reporter_id=None, team_id=world.oak, language="cy",
+        occurred_date=date(2026, 3, 6), occurred_time=None, time_of_day="night",
+        place="Ystafell fwyta", place_id=None, category="other",
+        what_happened="Mrs MÜLLER nearly got the tablets for Siân; sent to A&E <3",
+        how_prevented="Checked", immediate_action=None, told=("nobody",), suggestions=None,
+        submitted_at=datetime(2026, 3, 6, tzinfo=UTC)))
+    await curator.flush()
+    for needle in ("müller", "MULLER", "tablet", "sian", "ystafell", "A&E", "<3",
+                   "tablets sian"):
+        rows, _ = await ReportRepository(curator).search(filters=ReportFilters(text=needle))
+        assert report.id in [row.id for row in rows], needle
+    for needle in ("ablets", "sian trolley"):  # words from their start, every word present
+        rows, _ = await ReportRepository(curator).search(filters=ReportFilters(text=needle))
+        assert report.id not in [row.id for row in rows], needle
