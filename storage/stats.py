@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from operator import itemgetter
 from typing import Any
@@ -22,6 +21,16 @@ from sqlalchemy import ColumnElement, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Action, Category, Report, Team
+from storage.stats_results import (
+    ActionStats,
+    Bucket,
+    PlaceCount,
+    StatsScope,
+    Summary,
+    TeamCount,
+    Theme,
+    WeekCount,
+)
 from storage.vocab import REPORT_STATUSES
 
 # Not in storage.vocab yet; the report flow (conversations.parsing.PERIODS) uses these.
@@ -29,110 +38,6 @@ PARTS_OF_DAY = ("morning", "afternoon", "evening", "night")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 THEME_MIN_REPORTS = 3
 THEME_WINDOW_DAYS = 30
-
-
-@dataclass(frozen=True)
-class StatsScope:
-    """Which reports count: team_ids None = all teams, () = none; dates on occurred_date."""
-
-    team_ids: tuple[int, ...] | None = None
-    date_from: date | None = None  # inclusive
-    date_to: date | None = None  # inclusive
-
-    def previous(self) -> StatsScope:
-        """Return the period of equal length that ends the day before this one starts."""
-        if self.date_from is None or self.date_to is None:
-            raise ValueError("a previous period needs both date_from and date_to")
-        length = self.date_to - self.date_from + timedelta(days=1)
-        return replace(self, date_from=self.date_from - length,
-                       date_to=self.date_from - timedelta(days=1))
-
-
-@dataclass(frozen=True)
-class Bucket:
-    """One bar: the stored key, how it reads, and how many reports."""
-
-    key: str
-    label: str
-    count: int
-
-
-@dataclass(frozen=True)
-class WeekCount:
-    """Reports in the ISO week starting on a Monday."""
-
-    week_start: date
-    count: int
-
-    @property
-    def label(self) -> str:
-        year, week, _ = self.week_start.isocalendar()
-        return f"{year}-W{week:02d}"
-
-
-@dataclass(frozen=True)
-class PlaceCount:
-    """Reports at one place; places belong to a team, so the team comes along."""
-
-    team_id: int
-    team: str
-    place: str
-    count: int
-
-
-@dataclass(frozen=True)
-class TeamCount:
-    team_id: int
-    name: str
-    count: int
-
-
-@dataclass(frozen=True)
-class ActionStats:
-    """Completion counts of the actions on reports in scope; rate is None with no actions."""
-
-    done: int
-    counted: int  # every action except "not_doing"
-    overdue: int
-
-    @property
-    def rate(self) -> float | None:
-        return self.done / self.counted if self.counted else None
-
-
-@dataclass(frozen=True)
-class Theme:
-    """A run of reports of one category at one place, 3+ of them within 30 days.
-
-    30 days means 30 calendar days inclusive: the first and third report are at most 29
-    days apart. Windows that share a report merge into one run, first..last.
-    """
-
-    category: str
-    category_name: str
-    team: str
-    place: str
-    count: int
-    first: date
-    last: date
-
-
-@dataclass(frozen=True)
-class Summary:
-    """Everything the dashboard shows for one scope."""
-
-    scope: StatsScope
-    total: int
-    per_week: list[WeekCount]
-    by_category: list[Bucket]
-    by_place: list[PlaceCount]
-    by_team: list[TeamCount]
-    by_time_of_day: list[Bucket]
-    by_day_of_week: list[Bucket]
-    by_status: list[Bucket]
-    actions: ActionStats
-    themes: list[Theme]
-
 
 _R = Report.__table__.c  # Core columns: grouped rows skip the ORM's per-row loading
 Grid = list[Any]  # rows of (category, place, team_id, day, reports), in that order
