@@ -5,9 +5,14 @@ from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime, utcnow
 from storage.models.curation import ACTION_STATUSES, Action, AuditEntry
 from storage.models.fsm import FsmRecord
 from storage.models.reports import ReferenceCounter, Report, ReportFactor, ReportTold
+from storage.models.sharing import OUTBOX_STATUSES, GroupLink, LinkCode, OutboxMessage
 from storage.models.teams import Place, Reporter, Team
 
 __all__ = [
+    "OUTBOX_STATUSES",
+    "GroupLink",
+    "LinkCode",
+    "OutboxMessage",
     "ACTION_STATUSES",
     "ROLES",
     "Action",

@@ -1,0 +1,80 @@
+"""Learning that travels back: team group chats, bulletins, and the durable outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base, UTCDateTime, utcnow
+
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
+
+
+class LinkCode(Base):
+    """A one-time code an admin makes so a team lead can link a group chat with /link."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class GroupLink(Base):
+    """A Telegram group chat linked to a team: the only chats bulletins may go to."""
+
+    __tablename__ = "group_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    title: Mapped[str] = mapped_column(String(255))
+    linked_by: Mapped[int] = mapped_column(BigInteger)  # the group admin's Telegram id
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deactivated_reason: Mapped[str | None] = mapped_column(String(64))  # unlink, removed, 403
+
+
+class OutboxMessage(Base):
+    """One message to one chat, written durably before any attempt to send it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        # A fan-out written twice (a retried approval) still yields one row per chat and part.
+        UniqueConstraint("batch", "chat_id", "part"),
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch: Mapped[str] = mapped_column(String(64))  # e.g. "bulletin:12", "digest:3:2026-W47"
+    kind: Mapped[str] = mapped_column(String(16))  # bulletin, digest, alert, feedback, escalation
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    is_group: Mapped[bool] = mapped_column(Boolean, default=True)
+    part: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)  # Telegram HTML, at most 4,096 characters shown
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
