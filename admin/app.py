@@ -18,6 +18,8 @@ from starlette.staticfiles import StaticFiles
 from admin.auth import AdminAuth, RoleGrants
 from admin.i18n import AdminText
 from admin.services import Services, bind
+from admin.views.bulletins import BulletinsView
+from admin.views.groups import GroupLinksView
 from admin.views.insight import DashboardView, GovernanceView
 from admin.views.models import MODEL_VIEWS
 from admin.views.reports import ReportsView
@@ -44,7 +46,8 @@ def create_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession
                   templates_dir=str(HERE / "templates"), authentication_backend=auth,
                   authorization_backend=RoleGrants())
     _install_text(admin, text)
-    for view in (ReportsView, DashboardView, GovernanceView):
+    for view in (ReportsView, DashboardView, GovernanceView, BulletinsView,
+                 GroupLinksView):
         bound = bind(view, services)
         admin.add_base_view(bound)
         # SQLAdmin names a view after its last route; the menu must open its first page.

@@ -16,7 +16,7 @@ SORTS = ("-submitted_at", "submitted_at", "-occurred_date", "occurred_date", "re
          "category", "status")
 FLAGS = ("safeguarding_referral", "commissioner_notified", "family_informed")
 REVIEW_TEXT = ("review_what", "review_why", "review_conditions", "review_change",
-               "redacted_summary")
+               "redacted_summary", "redacted_prevented")
 TEXT_LIMIT = 10_000
 
 

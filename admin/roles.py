@@ -21,6 +21,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "dashboard": ALL,
     "governance": ALL,
     "export.csv": CURATORS,
+    "bulletins": CURATORS,  # draft, edit and approve learning bulletins for their teams
     "manage": frozenset({"admin"}),  # users, teams, places, categories, reporters
 }
 

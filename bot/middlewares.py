@@ -14,6 +14,7 @@ from bot.i18n import Translator
 from storage.fsm import joined_to
 from storage.repositories import (
     CategoryRepository,
+    GroupRepository,
     ReporterRepository,
     ReportRepository,
     TeamRepository,
@@ -31,11 +32,13 @@ class Repos:
     reporters: ReporterRepository
     reports: ReportRepository
     categories: CategoryRepository
+    groups: GroupRepository
 
     @classmethod
     def on(cls, session: AsyncSession) -> Repos:
         return cls(session, TeamRepository(session), ReporterRepository(session),
-                   ReportRepository(session), CategoryRepository(session))
+                   ReportRepository(session), CategoryRepository(session),
+                   GroupRepository(session))
 
 
 class DatabaseMiddleware(BaseMiddleware):

@@ -40,12 +40,32 @@ class BotInApp:
         bot = create_bot(self.settings)
         self.task = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
         self.task.add_done_callback(self._finished)
+        stop_sending = asyncio.Event()
+        sending = asyncio.create_task(self._sender(bot).run(stop_sending))
         try:
             yield
         finally:
+            stop_sending.set()  # finishes the message in flight, releases what it holds
             if not self.task.done():
                 await dp.stop_polling()
-            await asyncio.gather(self.task, return_exceptions=True)
+            await asyncio.gather(self.task, sending, return_exceptions=True)
+
+    def _sender(self, bot: Any) -> Any:
+        """The outbox sender; a chat that refuses the bot (403) stops being a linked group."""
+        import os
+        import socket
+
+        from bot.sending import OutboxSender
+        from storage.models import utcnow
+        from storage.repositories import GroupRepository
+
+        async def unlink(chat_id: int) -> None:
+            async with self.sessionmaker.begin() as session:
+                await GroupRepository(session).deactivate(chat_id=chat_id, reason="403",
+                                                          now=utcnow())
+
+        worker = f"{socket.gethostname()}:{os.getpid()}"
+        return OutboxSender(bot, self.sessionmaker, worker_id=worker, on_forbidden=unlink)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         if task.cancelled() or task.exception() is None:

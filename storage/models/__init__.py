@@ -5,10 +5,21 @@ from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime, utcnow
 from storage.models.curation import ACTION_STATUSES, Action, AuditEntry
 from storage.models.fsm import FsmRecord
 from storage.models.reports import ReferenceCounter, Report, ReportFactor, ReportTold
-from storage.models.sharing import OUTBOX_STATUSES, GroupLink, LinkCode, OutboxMessage
+from storage.models.sharing import (
+    BULLETIN_TARGETS,
+    OUTBOX_STATUSES,
+    Bulletin,
+    GroupLink,
+    LinkCode,
+    OutboxMessage,
+    bulletin_teams,
+)
 from storage.models.teams import Place, Reporter, Team
 
 __all__ = [
+    "BULLETIN_TARGETS",
+    "Bulletin",
+    "bulletin_teams",
     "OUTBOX_STATUSES",
     "GroupLink",
     "LinkCode",

@@ -65,6 +65,8 @@ class Report(Base):
     review_conditions: Mapped[str | None] = mapped_column(Text)
     review_change: Mapped[str | None] = mapped_column(Text)
     redacted_summary: Mapped[str | None] = mapped_column(Text)
+    # How it was prevented, in the reviewer's words without names: what bulletins may quote.
+    redacted_prevented: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -7,16 +7,19 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Column,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, UTCDateTime, utcnow
+from storage.models.teams import Team
 
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
 
@@ -78,3 +81,41 @@ class OutboxMessage(Base):
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+BULLETIN_TARGETS = ("team", "teams", "all")
+
+
+class Bulletin(Base):
+    """A learning flash a reviewer drafts from a curated report and approves for sending."""
+
+    __tablename__ = "bulletins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="SET NULL"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)  # plain text as the reviewer wrote it; escaped later
+    target: Mapped[str] = mapped_column(String(8), default="team")  # team, teams, all
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft, approved
+    created_by: Mapped[str] = mapped_column(String(254))
+    approved_by: Mapped[str | None] = mapped_column(String(254))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    teams: Mapped[list[Team]] = relationship(secondary="bulletin_teams", lazy="selectin",
+                                             order_by="Team.name")
+
+    @property
+    def batch(self) -> str:
+        """The outbox batch of this bulletin's fan-out."""
+        return f"bulletin:{self.id}"
+
+
+bulletin_teams = Table(
+    "bulletin_teams",
+    Base.metadata,
+    Column("bulletin_id", ForeignKey("bulletins.id", ondelete="CASCADE"), primary_key=True),
+    Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+)

@@ -1,7 +1,10 @@
 """Small async repositories around an AsyncSession; the caller commits."""
 
 from storage.repositories.admins import AdminUserRepository, CategoryRepository
+from storage.repositories.bulletins import BulletinRepository
 from storage.repositories.curation import ActionRepository, AuditRepository
+from storage.repositories.groups import GroupRepository
+from storage.repositories.outbox import OutboxRepository
 from storage.repositories.reporters import UNSET, ReporterRepository
 from storage.repositories.reports import ReportRepository
 from storage.repositories.teams import TeamRepository, new_join_code, normalise_code
@@ -9,9 +12,12 @@ from storage.repositories.teams import TeamRepository, new_join_code, normalise_
 __all__ = [
     "UNSET",
     "ActionRepository",
+    "BulletinRepository",
     "AdminUserRepository",
     "AuditRepository",
     "CategoryRepository",
+    "OutboxRepository",
+    "GroupRepository",
     "ReportRepository",
     "ReporterRepository",
     "TeamRepository",

@@ -109,6 +109,7 @@ class ReportRepository:
         review_conditions: str | None | Unset = UNSET,
         review_change: str | None | Unset = UNSET,
         redacted_summary: str | None | Unset = UNSET,
+        redacted_prevented: str | None | Unset = UNSET,
         factors: Iterable[str] | Unset = UNSET,
     ) -> Report:
         """Change a reviewer's fields; the worker's own answers have no parameter here."""
@@ -139,6 +140,7 @@ class ReportRepository:
 
 _CURATION_FIELDS = frozenset(
     {
+        "redacted_prevented",
         "status",
         "severity",
         "tier",

@@ -90,6 +90,7 @@ async def test_report_create_becomes_exactly_this_row(
         "review_conditions": None,
         "review_change": None,
         "redacted_summary": None,
+        "redacted_prevented": None,
         "submitted_at": "2026-03-14 16:30:05.000000",  # naive UTC
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],

@@ -1,0 +1,167 @@
+"""Learning bulletins: drafted from a curated report, edited, previewed, approved, delivered."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqladmin import BaseView, expose
+from sqladmin.flash import flash
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from admin import labels
+from admin.roles import CurrentUser, require
+from admin.services import Services
+from learning.bulletins import NotReadyToShare, SharedParts, compose_flash, render_html
+from learning.split import split_message
+from storage.models import Bulletin
+from storage.repositories import (
+    ActionRepository,
+    BulletinRepository,
+    GroupRepository,
+    OutboxRepository,
+    ReportRepository,
+    TeamRepository,
+)
+
+
+class BulletinsView(BaseView):
+    name = "Bulletins"
+    identity = "bulletins"
+    icon = "fa-solid fa-bullhorn"
+    services: Services
+
+    def is_accessible(self, request: Request) -> bool:
+        user = getattr(request.state, "nearmiss_user", None)
+        return user is not None and user.can("bulletins")
+
+    @expose("/bulletins", methods=["GET"], identity="bulletins")
+    async def list_page(self, request: Request) -> Response:
+        user = require(request, "bulletins")
+        async with self.services.unit_of_work(user) as session:
+            bulletins = await BulletinRepository(session).list(team_ids=user.scope)
+            outbox = OutboxRepository(session)
+            delivery = {b.id: await outbox.status_counts(batch=b.batch) for b in bulletins}
+        return await self.templates.TemplateResponse(request, "nearmiss/bulletins.html", {
+            "title": self.services.text("Bulletins"), "bulletins": bulletins,
+            "delivery": delivery})
+
+    @expose("/reports/{report_id:int}/bulletin", methods=["POST"], identity="bulletin-draft")
+    async def draft(self, request: Request) -> Response:
+        user = require(request, "bulletins")
+        async with self.services.unit_of_work(user) as session:
+            report = await ReportRepository(session).get_by_id(
+                report_id=request.path_params["report_id"])
+            if report is None or not user.sees_team(report.team_id):
+                raise HTTPException(status_code=404)
+            actions = await ActionRepository(session).list(report_id=report.id)
+            parts = SharedParts(
+                category=self.services.text(labels.CATEGORY.get(report.category, report.category)),
+                redacted_summary=report.redacted_summary,
+                redacted_prevented=report.redacted_prevented,
+                actions=[a.description for a in actions if a.status != "not_doing"])
+            try:
+                title, body = compose_flash(parts, self.services.text)
+            except NotReadyToShare as problem:
+                flash(request, self.services.text(str(problem)), category="error")
+                return RedirectResponse(request.url_for("admin:view-report",
+                                                        report_id=report.id), status_code=303)
+            bulletin = await BulletinRepository(session).create(
+                report_id=report.id, title=title, body=body, created_by=user.email,
+                team_ids=(report.team_id,))
+        return _to(request, bulletin)
+
+    @expose("/bulletins/{bulletin_id:int}", methods=["GET"], identity="bulletin")
+    async def page(self, request: Request) -> Response:
+        user = require(request, "bulletins")
+        async with self.services.unit_of_work(user) as session:
+            bulletin = await _bulletin_in_scope(session, request, user)
+            teams = [t for t in await TeamRepository(session).list() if user.sees_team(t.id)]
+            outbox = OutboxRepository(session)
+            counts = await outbox.status_counts(batch=bulletin.batch)
+            failures = await outbox.failures(batch=bulletin.batch)
+            chats = await _chats(session, bulletin, user)
+        parts = split_message(render_html(bulletin.title, bulletin.body))
+        return await self.templates.TemplateResponse(request, "nearmiss/bulletin.html", {
+            "title": bulletin.title, "bulletin": bulletin, "teams": teams, "user": user,
+            "preview": parts, "counts": counts, "failures": failures, "chats": chats,
+            "chosen": {team.id for team in bulletin.teams}})
+
+    @expose("/bulletins/{bulletin_id:int}", methods=["POST"], identity="bulletin-save")
+    async def save(self, request: Request) -> Response:
+        user = require(request, "bulletins")
+        form = await request.form()
+        async with self.services.unit_of_work(user) as session:
+            bulletin = await _bulletin_in_scope(session, request, user)
+            report = await ReportRepository(session).get_by_id(report_id=bulletin.report_id or 0)
+            target, team_ids = _targets(form, user, report.team_id if report else None)
+            title = str(form.get("title", "")).strip()[:200] or bulletin.title
+            body = str(form.get("body", "")).strip()[:20_000] or bulletin.body
+            try:
+                await BulletinRepository(session).update(bulletin, title=title, body=body,
+                                                         target=target, team_ids=team_ids)
+            except ValueError:
+                raise HTTPException(status_code=409, detail="Already approved.") from None
+        flash(request, self.services.text("Bulletin saved."), category="success")
+        return _to(request, bulletin)
+
+    @expose("/bulletins/{bulletin_id:int}/approve", methods=["POST"],
+            identity="bulletin-approve")
+    async def approve(self, request: Request) -> Response:
+        user = require(request, "bulletins")
+        async with self.services.unit_of_work(user) as session:
+            bulletin = await _bulletin_in_scope(session, request, user)
+            chats = await _chats(session, bulletin, user)
+            if bulletin.status != "draft":
+                raise HTTPException(status_code=409, detail="Already approved.")
+            if not chats:
+                flash(request, self.services.text(
+                    "No linked group chat in the chosen teams: link one under Group chats "
+                    "first."), category="error")
+                return _to(request, bulletin)
+            await BulletinRepository(session).approve(bulletin, approved_by=user.email,
+                                                      now=datetime.now(UTC))
+            text = render_html(bulletin.title, bulletin.body)
+            await OutboxRepository(session).enqueue(
+                batch=bulletin.batch, kind="bulletin",
+                messages=[(chat.chat_id, True, text) for chat in chats])
+        flash(request, self.services.text("Approved: the bulletin is on its way to {count} "
+                                          "group chats.", count=len(chats)), category="success")
+        return _to(request, bulletin)
+
+
+def _targets(form: Any, user: CurrentUser, report_team: int | None) -> tuple[str, list[int]]:
+    """The target teams, never wider than the user's own (only admins may send to all)."""
+    target = str(form.get("target", "team"))
+    if target == "all" and user.scope is None:
+        return "all", []
+    if target == "teams":
+        chosen = [int(v) for v in form.getlist("teams") if str(v).isdigit()]
+        return "teams", [team for team in chosen if user.sees_team(team)]
+    return "team", [report_team] if report_team is not None else []
+
+
+async def _chats(session: Any, bulletin: Bulletin, user: CurrentUser) -> list[Any]:
+    team_ids = None if bulletin.target == "all" else [team.id for team in bulletin.teams]
+    if team_ids is None and user.scope is not None:
+        team_ids = list(user.scope)
+    return await GroupRepository(session).active_for_teams(team_ids=team_ids)
+
+
+async def _bulletin_in_scope(session: Any, request: Request, user: CurrentUser) -> Bulletin:
+    bulletin = await BulletinRepository(session).get(
+        bulletin_id=request.path_params["bulletin_id"])
+    if bulletin is None:
+        raise HTTPException(status_code=404)
+    if user.scope is not None:
+        report = await ReportRepository(session).get_by_id(report_id=bulletin.report_id or 0)
+        if report is None or not user.sees_team(report.team_id):
+            raise HTTPException(status_code=404)
+    return bulletin
+
+
+def _to(request: Request, bulletin: Bulletin) -> RedirectResponse:
+    return RedirectResponse(request.url_for("admin:view-bulletin", bulletin_id=bulletin.id),
+                            status_code=303)
