@@ -179,12 +179,22 @@ class ScenarioControls:
     def calls_to(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
 
+    def expect_refusal(self, method: str, chat_id: int, status: int) -> None:
+        """Declare that Telegram refusing this (a kicked bot's 403) is the point of a test."""
+        self.__dict__.setdefault("_expected_refusals", set()).add((method, chat_id, status))
+
+    def _expected(self, call: Call) -> bool:
+        key = (call.method, call.params.get("chat_id"), call.status)
+        return key in self.__dict__.get("_expected_refusals", set())
+
     def assert_no_rejections(self, *, include_injected: bool = False) -> None:
         """Fail listing every call Telegram would have rejected.
 
-        fail_next() injections are deliberate and skipped unless include_injected=True;
-        flood-limit 429s count, since the bot caused them.
+        fail_next() injections are deliberate and skipped unless include_injected=True, as are
+        refusals a test declared with expect_refusal(); flood-limit 429s count, since the bot
+        caused them.
         """
-        bad = [c for c in self.rejected if include_injected or c.source != "fault"]
+        bad = [c for c in self.rejected
+               if (include_injected or c.source != "fault") and not self._expected(c)]
         if bad:
             raise AssertionError(rejections_report(bad))

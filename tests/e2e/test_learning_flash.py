@@ -1,0 +1,122 @@
+"""A learning flash approved in the admin reaches exactly the linked groups of its team."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from admin.app import create_app
+from admin.security import hash_password
+from bot.dispatcher import create_bot
+from bot.sending import OutboxSender
+from nearmiss.settings import Settings
+from storage.models import Team
+from storage.repositories import (
+    AdminUserRepository,
+    GroupRepository,
+    ReportRepository,
+    TeamRepository,
+)
+from storage.schemas import ReportCreate
+from tests.helpers.admin_client import AdminClient
+from tests.helpers.bot_runner import RunningBot
+from tests.helpers.fake_telegram import FakeTelegram
+
+LEAD = 900
+
+
+async def _link_group(fake: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession],
+                      team_id: int, chat_id: int, title: str) -> None:
+    """A group lead adds the bot and sends /link with a fresh code from the admin."""
+    group = fake.group_chat(chat_id, title)
+    group.set_member_status(LEAD, "administrator")
+    async with sessionmaker.begin() as session:
+        code = await GroupRepository(session).create_code(
+            team_id=team_id, created_by="admin@example.org", now=datetime.now(UTC))
+    await group.send(f"/link {code.code}", from_user=LEAD)
+    assert "now linked" in group.last_text()
+
+
+async def _report(sessionmaker: async_sessionmaker[AsyncSession], team_id: int) -> int:
+    async with sessionmaker.begin() as session:
+        report = await ReportRepository(session).create(data=ReportCreate(
+            draft_key="flash", reporter_id=None, team_id=team_id, language="en",
+            occurred_date=date.today(), occurred_time=None, time_of_day="morning",
+            place="Kitchen", place_id=None, category="environment",
+            what_happened="Mr Evans nearly scalded by the urn", how_prevented="Jo moved him",
+            immediate_action=None, told=("manager",), suggestions=None,
+            submitted_at=datetime.now(UTC)))
+        await AdminUserRepository(session).create(
+            email="rev@example.org", role="reviewer",
+            password_hash=hash_password("reviewer password 1"), team_ids=(team_id,))
+    return report.id
+
+
+async def test_an_approved_flash_reaches_only_the_linked_groups_of_its_team(
+        fake: FakeTelegram, running: RunningBot, team: Team, settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path) -> None:
+    fake.private_chat(LEAD, "Dee")
+    async with sessionmaker.begin() as session:
+        other = await TeamRepository(session).create(name="Oak Lodge")
+    await _link_group(fake, sessionmaker, team.id, -1001, "Rosewood day shift")
+    await _link_group(fake, sessionmaker, team.id, -1002, "Rosewood night shift")
+    await _link_group(fake, sessionmaker, other.id, -2001, "Oak Lodge team")
+    unlinked = fake.group_chat(-3001, "Staff social")
+    report_id = await _report(sessionmaker, team.id)
+
+    app = create_app(settings.model_copy(update={"data_dir": tmp_path}), sessionmaker,
+                     failed_login_delay=0)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://admin") as http:
+        reviewer = AdminClient(http)
+        await reviewer.login("rev@example.org", "reviewer password 1")
+        await reviewer.post(f"/admin/reports/{report_id}/curate", {
+            "status": "actions_agreed",
+            "redacted_summary": "A resident was nearly scalded by the tea urn.",
+            "redacted_prevented": "A colleague moved the resident & turned the urn off."})
+        created = await reviewer.post(f"/admin/reports/{report_id}/bulletin")
+        assert (await reviewer.post(f"{created.headers['location']}/approve")).status_code == 303
+
+    bot = create_bot(settings)
+    try:
+        await OutboxSender(bot, sessionmaker, worker_id="test").drain()
+    finally:
+        await bot.session.close()
+    for chat_id in (-1001, -1002):
+        text = fake.chat(chat_id).last_text()
+        assert text.startswith("Learning from a near miss: Environment and equipment")
+        assert "moved the resident & turned the urn off" in text
+        assert "Mr Evans" not in text and "Jo" not in text.split()
+    assert "Learning from a near miss" not in fake.chat(-2001).last_text()
+    assert unlinked.messages == []
+
+
+async def test_a_group_that_refuses_the_bot_is_unlinked_by_the_running_sender(
+        fake: FakeTelegram, running: RunningBot, team: Team, settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    from nearmiss.serve import BotInApp
+    from storage.repositories import OutboxRepository
+
+    fake.private_chat(LEAD, "Dee")
+    await _link_group(fake, sessionmaker, team.id, -1001, "Rosewood day shift")
+    await _link_group(fake, sessionmaker, team.id, -1002, "Rosewood night shift")
+    fake.chat(-1002).remove_bot()  # kicked, and Telegram's my_chat_member never came
+    fake.expect_refusal("sendMessage", -1002, 403)
+    async with sessionmaker.begin() as session:
+        await OutboxRepository(session).enqueue(batch="bulletin:99", kind="bulletin", messages=[
+            (-1001, True, "<b>Learning</b>"), (-1002, True, "<b>Learning</b>")])
+    bot = create_bot(settings)
+    try:
+        await BotInApp(settings, sessionmaker, enabled=True)._sender(bot).drain()
+    finally:
+        await bot.session.close()
+    async with sessionmaker() as session:
+        groups = GroupRepository(session)
+        day, night = await groups.get(chat_id=-1001), await groups.get(chat_id=-1002)
+        counts = await OutboxRepository(session).status_counts(batch="bulletin:99")
+    assert day is not None and day.active
+    assert night is not None and not night.active and night.deactivated_reason == "403"
+    assert counts == {"sent": 1, "failed": 1}
