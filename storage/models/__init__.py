@@ -9,9 +9,11 @@ from storage.models.sharing import (
     BULLETIN_TARGETS,
     OUTBOX_STATUSES,
     Bulletin,
+    DigestRun,
     GroupLink,
     LinkCode,
     OutboxMessage,
+    PatternAlert,
     bulletin_teams,
 )
 from storage.models.teams import Place, Reporter, Team
@@ -19,6 +21,8 @@ from storage.models.teams import Place, Reporter, Team
 __all__ = [
     "BULLETIN_TARGETS",
     "Bulletin",
+    "DigestRun",
+    "PatternAlert",
     "bulletin_teams",
     "OUTBOX_STATUSES",
     "GroupLink",

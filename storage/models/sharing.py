@@ -119,3 +119,36 @@ bulletin_teams = Table(
     Column("bulletin_id", ForeignKey("bulletins.id", ondelete="CASCADE"), primary_key=True),
     Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
 )
+
+
+class DigestRun(Base):
+    """One team's digest for one period: the row that makes each digest happen exactly once."""
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (UniqueConstraint("team_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PatternAlert(Base):
+    """Similar near misses repeating: a team's cluster (team_id set) or across teams (None)."""
+
+    __tablename__ = "pattern_alerts"
+    __table_args__ = (UniqueConstraint("scope", "category", "place", "first_report_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32))  # "team:<id>" or "organisation"
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"),
+                                                index=True)
+    category: Mapped[str] = mapped_column(String(40))
+    place: Mapped[str] = mapped_column(String(200))  # "" for an organisation-level alert
+    first_report_id: Mapped[int] = mapped_column(Integer)  # identifies the cluster: alert once
+    report_count: Mapped[int] = mapped_column(Integer)
+    first_date: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_date: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(254))

@@ -17,7 +17,8 @@ from storage.migrate import alembic_config, downgrade, upgrade_async
 from storage.models import Base
 from storage.search_index import is_index_table
 
-TABLES_0005 = {"group_links", "link_codes", "outbox", "bulletins", "bulletin_teams"}
+TABLES_0005 = {"group_links", "link_codes", "outbox", "bulletins", "bulletin_teams",
+               "digest_runs", "pattern_alerts"}
 TABLES = TABLES_0005 | {
     "actions",
     "admin_user_teams",
