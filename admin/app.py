@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from admin.auth import AdminAuth, RoleGrants
 from admin.i18n import AdminText
 from admin.services import Services, bind
+from admin.views.alerts import AlertsView
 from admin.views.bulletins import BulletinsView
 from admin.views.groups import GroupLinksView
 from admin.views.insight import DashboardView, GovernanceView
@@ -47,7 +48,7 @@ def create_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession
                   authorization_backend=RoleGrants())
     _install_text(admin, text)
     for view in (ReportsView, DashboardView, GovernanceView, BulletinsView,
-                 GroupLinksView):
+                 GroupLinksView, AlertsView):
         bound = bind(view, services)
         admin.add_base_view(bound)
         # SQLAdmin names a view after its last route; the menu must open its first page.

@@ -11,7 +11,20 @@ from aiogram.types import Message
 
 from bot.rendering import render
 from bot.turn import Turn
-from conversations import N_, Draft, Event, Msg, Result, advance, collect, current_prompt
+from conversations import (
+    CATEGORIES,
+    N_,
+    Draft,
+    Event,
+    Msg,
+    Result,
+    advance,
+    collect,
+    current_prompt,
+)
+from learning.patterns import HEADS_UP
+from storage.models import PatternAlert
+from storage.repositories import OutboxRepository, PatternRepository
 from storage.schemas import ReportCreate
 
 log = logging.getLogger(__name__)
@@ -83,7 +96,13 @@ async def submit(turn: Turn, draft: Draft) -> None:
     report = await turn.repos.reports.create(data=ReportCreate(
         reporter_id=reporter.id, team_id=team_id, language=turn.language, place_id=place_id,
         submitted_at=datetime.now(turn.settings.zone), **asdict(answers)))
-    # The report and the end of its draft commit together, before the thanks (Turn.say).
+    alerts = await PatternRepository(turn.repos.session).check(
+        report=report, min_reports=turn.settings.pattern_min_reports,
+        window_days=turn.settings.pattern_window_days)
+    for alert in alerts:
+        if alert.team_id is not None:  # organisation-level alerts stay in the admin
+            await _heads_up(turn, alert)
+    # The report, its alerts and the end of its draft commit together, before the thanks.
     await turn.state.clear()
     await turn.say(Msg(N_("Thank you. Your near miss has been recorded with the reference "
                           "{reference}.\n\nA reviewer reads every report. What we learn is "
@@ -91,3 +110,22 @@ async def submit(turn: Turn, draft: Draft) -> None:
                           "Speaking up like this keeps people safe."),
                        {"reference": report.reference}))
 
+
+async def _heads_up(turn: Turn, alert: PatternAlert) -> None:
+    """Queue a team's heads-up for its linked groups: counts and place only, never words."""
+    assert alert.team_id is not None
+    team = await turn.repos.teams.get(team_id=alert.team_id)
+    chats = await turn.repos.groups.active_for_teams(team_ids=[alert.team_id])
+    if team is None or not chats:
+        return
+    built_in = dict(CATEGORIES)
+    category = await turn.repos.categories.get_by_key(key=alert.category)
+    label = (Msg(built_in[alert.category]) if alert.category in built_in
+             else category.name if category is not None else alert.category)
+    html = turn.tr.text(Msg(HEADS_UP, {"count": alert.report_count, "category": label,
+                                       "place": alert.place,
+                                       "days": turn.settings.pattern_window_days}),
+                        team.language)
+    await OutboxRepository(turn.repos.session).enqueue(
+        batch=f"alert:{alert.id}", kind="alert",
+        messages=[(link.chat_id, True, html) for link in chats])

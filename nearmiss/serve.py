@@ -42,13 +42,23 @@ class BotInApp:
         self.task.add_done_callback(self._finished)
         stop_sending = asyncio.Event()
         sending = asyncio.create_task(self._sender(bot).run(stop_sending))
+        scheduling = asyncio.create_task(self._scheduler().run(stop_sending))
         try:
             yield
         finally:
             stop_sending.set()  # finishes the message in flight, releases what it holds
             if not self.task.done():
                 await dp.stop_polling()
-            await asyncio.gather(self.task, sending, return_exceptions=True)
+            await asyncio.gather(self.task, sending, scheduling, return_exceptions=True)
+
+    def _scheduler(self) -> Any:
+        """The weekly team digests, written to the outbox the sender above delivers."""
+        from bot.scheduler import DigestScheduler, translations
+        from nearmiss.settings import locales_dir
+
+        gettext_for = translations(locales_dir(), self.settings.default_language)
+        return DigestScheduler(self.sessionmaker, zone=self.settings.zone,
+                               gettext_for=gettext_for)
 
     def _sender(self, bot: Any) -> Any:
         """The outbox sender; a chat that refuses the bot (403) stops being a linked group."""

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     admin_port: int = 8000
     admin_https_only: bool = False  # set true behind HTTPS so the session cookie is Secure
     secret_key: SecretStr | None = None
+    pattern_min_reports: int = 3  # similar near misses that make a pattern alert
+    pattern_window_days: int = 30  # ... when they fall within this many days
 
     @field_validator("bot_token", mode="before")
     @classmethod

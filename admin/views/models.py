@@ -16,14 +16,29 @@ from admin.roles import current_user
 from admin.security import hash_password, password_problem
 from storage.models import Action, AdminUser, Category, Place, Report, Reporter, Team
 from storage.repositories import new_join_code
+from storage.stats import WEEKDAYS
 from storage.vocab import ROLES
 
 
 class TeamAdmin(ModelView, model=Team):
     name, name_plural, icon, category = "Team", "Teams", "fa-solid fa-people-group", "Setup"
-    column_list = [Team.name, Team.code, Team.created_at]
+    column_list = [Team.name, Team.code, Team.digest_weekday, Team.digest_hour, Team.language,
+                   Team.created_at]
     column_searchable_list = [Team.name]
-    form_columns = [Team.name]
+    form_columns = [Team.name, Team.digest_weekday, Team.digest_hour, Team.language]
+    # Selects, so an out-of-range day, hour or unshipped language cannot be submitted.
+    form_overrides = {"digest_weekday": SelectField, "digest_hour": SelectField,
+                      "language": SelectField}
+    form_args = {
+        "digest_weekday": {"label": "Digest day", "coerce": int,
+                           "choices": list(enumerate(WEEKDAYS))},
+        "digest_hour": {"label": "Digest hour (organisation's time zone)", "coerce": int,
+                        "choices": [(h, f"{h:02d}:00") for h in range(24)]},
+        "language": {"label": "Digest language",
+                     "choices": [("en", "English"), ("cy", "Cymraeg")]},
+    }
+    column_formatters = {Team.digest_weekday: lambda m, a: WEEKDAYS[m.digest_weekday]
+                         if 0 <= m.digest_weekday < 7 else m.digest_weekday}
     can_delete = False  # a team's reports are records to keep
 
     async def on_model_change(self, data: dict, model: Any, is_created: bool,

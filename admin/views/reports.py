@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from admin import labels
 from admin.exports import count_actions, reports_csv
+from admin.feedback import on_action_done, on_actions_agreed
 from admin.forms import curation_changes, parse_date, read_filters
 from admin.roles import require
 from admin.services import Services
@@ -95,7 +96,11 @@ class ReportsView(BaseView):
             except ValueError as problem:
                 flash(request, self.services.text(str(problem)), category="error")
                 return _back_to(request, report)
+            agreed_now = (changes["status"] == "actions_agreed"
+                          and report.status != "actions_agreed")
             await ReportRepository(session).update_curation(report, **changes)
+            if agreed_now:
+                await on_actions_agreed(session, report, self.services.text)
         flash(request, self.services.text("Curation saved."), category="success")
         return _back_to(request, report)
 
@@ -131,11 +136,14 @@ class ReportsView(BaseView):
             status = str(form.get("status", action.status))
             if status not in ACTION_STATUSES:
                 raise HTTPException(status_code=400, detail="Unknown action status.")
+            done_now = status == "done" and action.status != "done"
             await actions.update(
                 action, status=status, today=date.today(),
                 outcome_evidence=str(form.get("outcome_evidence", "")).strip() or None,
                 completed_date=parse_date(form.get("completed_date")) or action.completed_date,
                 due_date=parse_date(form.get("due_date")) or action.due_date)
+            if done_now:
+                await on_action_done(session, report, action, self.services.text)
         flash(request, self.services.text("Action updated."), category="success")
         return _back_to(request, report)
 

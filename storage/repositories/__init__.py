@@ -3,8 +3,10 @@
 from storage.repositories.admins import AdminUserRepository, CategoryRepository
 from storage.repositories.bulletins import BulletinRepository
 from storage.repositories.curation import ActionRepository, AuditRepository
+from storage.repositories.digests import DigestRepository
 from storage.repositories.groups import GroupRepository
 from storage.repositories.outbox import OutboxRepository
+from storage.repositories.patterns import PatternRepository
 from storage.repositories.reporters import UNSET, ReporterRepository
 from storage.repositories.reports import ReportRepository
 from storage.repositories.teams import TeamRepository, new_join_code, normalise_code
@@ -15,8 +17,10 @@ __all__ = [
     "BulletinRepository",
     "AdminUserRepository",
     "AuditRepository",
+    "DigestRepository",
     "CategoryRepository",
     "OutboxRepository",
+    "PatternRepository",
     "GroupRepository",
     "ReportRepository",
     "ReporterRepository",

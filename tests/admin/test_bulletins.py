@@ -32,8 +32,10 @@ async def _curate(client, world: World) -> None:
 
 
 async def _outbox(sessionmaker: async_sessionmaker[AsyncSession]) -> list[OutboxMessage]:
+    """The bulletin rows (curation also queues the reporter's 'you said, we did')."""
     async with sessionmaker() as session:
-        return list((await session.scalars(select(OutboxMessage))).all())
+        return list((await session.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == "bulletin"))).all())
 
 
 async def test_a_flash_goes_only_to_the_linked_groups_of_the_reports_team(

@@ -40,6 +40,15 @@ async def _link_group(fake: FakeTelegram, sessionmaker: async_sessionmaker[Async
     assert "now linked" in group.last_text()
 
 
+async def _drain(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """Send everything due in the outbox, as the sender in `nearmiss run` does."""
+    bot = create_bot(settings)
+    try:
+        await OutboxSender(bot, sessionmaker, worker_id="test").drain()
+    finally:
+        await bot.session.close()
+
+
 async def _report(sessionmaker: async_sessionmaker[AsyncSession], team_id: int) -> int:
     async with sessionmaker.begin() as session:
         report = await ReportRepository(session).create(data=ReportCreate(
@@ -80,11 +89,7 @@ async def test_an_approved_flash_reaches_only_the_linked_groups_of_its_team(
         created = await reviewer.post(f"/admin/reports/{report_id}/bulletin")
         assert (await reviewer.post(f"{created.headers['location']}/approve")).status_code == 303
 
-    bot = create_bot(settings)
-    try:
-        await OutboxSender(bot, sessionmaker, worker_id="test").drain()
-    finally:
-        await bot.session.close()
+    await _drain(settings, sessionmaker)
     for chat_id in (-1001, -1002):
         text = fake.chat(chat_id).last_text()
         assert text.startswith("Learning from a near miss: Environment and equipment")
@@ -120,3 +125,41 @@ async def test_a_group_that_refuses_the_bot_is_unlinked_by_the_running_sender(
     assert day is not None and day.active
     assert night is not None and not night.active and night.deactivated_reason == "403"
     assert counts == {"sent": 1, "failed": 1}
+
+
+async def test_the_worker_hears_you_said_we_did_in_their_own_language(
+        fake: FakeTelegram, running: RunningBot, team: Team, settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path) -> None:
+    from storage.repositories import ActionRepository
+
+    chat = fake.private_chat(7100, "Siân", language_code="cy")
+    await chat.send(f"/start {team.code}")
+    for label in ("Ddoe", "Bore", "Kitchen", "Meddyginiaeth"):
+        await chat.click(label)
+    await chat.send("Bu bron i breswylydd gael y tabledi anghywir")
+    await chat.send("Gwiriodd cydweithiwr y siart")
+    await chat.click("Hepgor")
+    await chat.click("Neb eto")
+    await chat.click("Hepgor")
+    await chat.click("Anfon yr adroddiad")
+    reference = chat.last_text().split("Y cyfeirnod yw ")[1].split(".")[0]
+    async with sessionmaker.begin() as session:
+        session.info["actor"] = (None, "test-setup")
+        report = await ReportRepository(session).get(reference=reference)
+        assert report is not None
+        await ActionRepository(session).create(report_id=report.id, owner="Rheolwr",
+                                               description="Lluniau ar bob siart MAR")
+        await AdminUserRepository(session).create(
+            email="rev@example.org", role="reviewer",
+            password_hash=hash_password("reviewer password 1"), team_ids=(team.id,))
+    app = create_app(settings.model_copy(update={"data_dir": tmp_path}), sessionmaker,
+                     failed_login_delay=0)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://admin") as http:
+        reviewer = AdminClient(http)
+        await reviewer.login("rev@example.org", "reviewer password 1")
+        await reviewer.post(f"/admin/reports/{report.id}/curate", {"status": "actions_agreed"})
+    await _drain(settings, sessionmaker)
+    message = chat.last_text()
+    assert reference in message and "Lluniau ar bob siart MAR" in message
+    assert "You said" not in message  # in Welsh, as the worker reported

@@ -1,0 +1,75 @@
+"""Pattern alerts: similar near misses repeating, for reviewers to notice and acknowledge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqladmin import BaseView, expose
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from admin import labels
+from admin.roles import CurrentUser, require
+from admin.services import Services
+from storage.models import PatternAlert
+from storage.repositories import CategoryRepository, PatternRepository, TeamRepository
+
+
+class AlertsView(BaseView):
+    """De-identified by nature (counts, place, dates), so every role may read it."""
+
+    name = "Alerts"
+    identity = "alerts"
+    icon = "fa-solid fa-triangle-exclamation"
+    services: Services
+
+    def is_accessible(self, request: Request) -> bool:
+        user = getattr(request.state, "nearmiss_user", None)
+        return isinstance(user, CurrentUser) and user.can("reports.read")
+
+    @expose("/alerts", methods=["GET"], identity="alerts")
+    async def list_page(self, request: Request) -> Response:
+        user = require(request, "reports.read")
+        async with self.services.unit_of_work(user) as session:
+            alerts = await PatternRepository(session).list(team_ids=user.scope)
+            teams = {team.id: team.name for team in await TeamRepository(session).list()}
+            categories = await CategoryRepository(session).list(active_only=False)
+        names = {c.key: c.name for c in categories}
+        return await self.templates.TemplateResponse(request, "nearmiss/alerts.html", {
+            "title": self.services.text("Alerts"), "alerts": alerts, "teams": teams,
+            "categories": {a.category: self._category(a.category, names) for a in alerts},
+            "links": {a.id: _reports_link(request, a) for a in alerts},
+            "curator": user.can("reports.curate")})
+
+    @expose("/alerts/{alert_id:int}/acknowledge", methods=["POST"],
+            identity="alert-acknowledge")
+    async def acknowledge(self, request: Request) -> Response:
+        user = require(request, "reports.curate")
+        async with self.services.unit_of_work(user) as session:
+            alerts = PatternRepository(session)
+            alert = await alerts.get(alert_id=request.path_params["alert_id"])
+            if alert is None or not _in_scope(alert, user):
+                raise HTTPException(status_code=404)
+            await alerts.acknowledge(alert, by=user.email)
+        return RedirectResponse(request.url_for("admin:view-alerts"), status_code=303)
+
+    def _category(self, key: str, names: dict[str, str]) -> str:
+        msgid = labels.CATEGORY.get(key)
+        return self.services.text(msgid) if msgid else names.get(key, key)
+
+
+def _in_scope(alert: PatternAlert, user: CurrentUser) -> bool:
+    """Organisation-level alerts span teams, so only administrators (no scope) see them."""
+    if alert.team_id is None:
+        return user.scope is None
+    return user.sees_team(alert.team_id)
+
+
+def _reports_link(request: Request, alert: PatternAlert) -> str:
+    query: dict[str, Any] = {"category": alert.category,
+                             "date_from": alert.first_date.date().isoformat(),
+                             "date_to": alert.last_date.date().isoformat()}
+    if alert.team_id is not None:
+        query.update(place=alert.place, team=alert.team_id)
+    return str(request.url_for("admin:view-reports").include_query_params(**query))

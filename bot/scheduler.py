@@ -1,0 +1,133 @@
+"""The digest scheduler: each team's weekly digest into its group chats, exactly once.
+
+Nothing is remembered in memory. Each tick asks, per team, "which period ended at the latest
+scheduled moment, and has it run?"; the DigestRun row, committed with the outbox rows, is
+the answer. So a restart neither skips a digest (the next tick catches the missed moment up,
+once) nor repeats one (the unique row).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta, tzinfo
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from learning.bulletins import Gettext
+from learning.digest import compose_digest
+from storage.models import Team
+from storage.repositories import (
+    DigestRepository,
+    GroupRepository,
+    OutboxRepository,
+    TeamRepository,
+)
+
+log = logging.getLogger(__name__)
+
+# The latest moment is never more than a week back, so this only bites when a tick runs
+# long after its period (a stopped server, a clock jump): by then the next digest is due and
+# last week's numbers read as news that is not. The run is still recorded, so it stays done.
+MAX_LATENESS = timedelta(days=7)
+
+
+def latest_moment(now: datetime, *, weekday: int, hour: int, zone: tzinfo) -> datetime:
+    """Return the latest weekday-at-hour, in the zone's wall time, at or before now."""
+    local = now.astimezone(zone)
+    day = local.date() - timedelta(days=(local.weekday() - weekday) % 7)
+    moment = datetime.combine(day, time(hour), tzinfo=zone)
+    if moment > local:
+        moment = datetime.combine(day - timedelta(days=7), time(hour), tzinfo=zone)
+    return moment
+
+
+def previous_moment(moment: datetime) -> datetime:
+    """The same wall time a week earlier: 167 or 169 hours across a DST change."""
+    return datetime.combine(moment.date() - timedelta(days=7), moment.timetz())
+
+
+def translations(locales: Path, default: str) -> Callable[[str], Gettext]:
+    """gettext_for(language): a callable like the admin's (msgid, **params -> str)."""
+    from bot.i18n import Translator
+
+    translator = Translator(locales, default)
+
+    def gettext_for(language: str) -> Gettext:
+        chosen = translator.choose(language, None)
+
+        def gettext(msgid: str, **params: object) -> str:
+            text = translator.gettext(msgid, chosen)
+            return text.format(**params) if params else text
+
+        return gettext
+
+    return gettext_for
+
+
+class DigestScheduler:
+    """Enqueues each team's due digest; the outbox sender delivers it."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, zone: tzinfo,
+                 gettext_for: Callable[[str], Gettext],
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.sessionmaker, self.zone = sessionmaker, zone
+        self.gettext_for, self.clock = gettext_for, clock
+
+    async def run(self, stop: asyncio.Event, *, interval: float = 60) -> None:
+        """Tick every `interval` seconds until `stop` is set; a failed tick is retried later."""
+        while not stop.is_set():
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("digest tick failed; trying again in %s s", interval)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+            except TimeoutError:
+                pass
+
+    async def tick(self) -> list[str]:
+        """Run every team's due digest; return the outbox batches written."""
+        async with self.sessionmaker() as session:
+            team_ids = [team.id for team in await TeamRepository(session).list()]
+        batches = []
+        for team_id in team_ids:
+            try:
+                batch = await self._run_team(team_id, self.clock())
+            except Exception:  # one team's bad row must not hold up every other team
+                log.exception("digest for team %s failed; retried next tick", team_id)
+                continue
+            if batch is not None:
+                batches.append(batch)
+        return batches
+
+    async def _run_team(self, team_id: int, now: datetime) -> str | None:
+        """In one transaction: claim the team's latest period, compose, enqueue."""
+        async with self.sessionmaker.begin() as session:
+            team = await TeamRepository(session).get(team_id=team_id)
+            if team is None:
+                return None
+            end = latest_moment(now, weekday=team.digest_weekday, hour=team.digest_hour,
+                                zone=self.zone)
+            start = previous_moment(end)
+            digests = DigestRepository(session)
+            if not await digests.record_run(team_id=team.id, period_start=start,
+                                            period_end=end):
+                return None
+            if now - end > MAX_LATENESS:
+                log.warning("digest for team %s due %s skipped: too late", team.id, end)
+                return None
+            return await self._enqueue(session, team, start, end, now)
+
+    async def _enqueue(self, session: AsyncSession, team: Team, start: datetime,
+                       end: datetime, now: datetime) -> str:
+        data = await DigestRepository(session).data_for(
+            team=team, start=start, end=end, today=now.astimezone(self.zone).date())
+        text = compose_digest(data, self.gettext_for(team.language))
+        links = await GroupRepository(session).active_for_teams(team_ids=[team.id])
+        batch = f"digest:{team.id}:{start.astimezone(UTC):%Y%m%d%H}"
+        await OutboxRepository(session).enqueue(
+            batch=batch, kind="digest", messages=[(link.chat_id, True, text) for link in links])
+        return batch

@@ -1,0 +1,83 @@
+"""Team digests: what goes in one, and the run row that makes each happen exactly once."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from learning.digest import TOP, CompletedAction, Count, DigestData, RepeatTheme
+from storage.dialects import upsert_insert
+from storage.models import Action, DigestRun, Report, Team, utcnow
+from storage.stats import THEME_WINDOW_DAYS, repeat_themes, summary
+from storage.stats_results import StatsScope
+
+LEARNING_STATUSES = ("actions_agreed", "closed")
+_LEARNING_POINTS = 2
+
+
+class DigestRepository:
+    """Gathers a team's digest and records which periods have run; the caller commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def data_for(self, *, team: Team, start: datetime, end: datetime,
+                       today: date) -> DigestData:
+        """Gather a team's digest for [start, end), both aware and in the organisation's zone.
+
+        Reports count by the local days start.date() .. end.date() - 1, so consecutive
+        periods share no day: occurred_date has no time of day to split a day by.
+        """
+        first, last = start.date(), end.date() - timedelta(days=1)
+        scope = StatsScope(team_ids=(team.id,), date_from=first, date_to=last)
+        stats = await summary(self.session, scope, today=today)
+        # Themes look back 30 days, but only those still growing this period are news.
+        window = StatsScope(team_ids=(team.id,), date_to=last,
+                            date_from=last - timedelta(days=THEME_WINDOW_DAYS - 1))
+        themes = [t for t in await repeat_themes(self.session, window) if t.last >= first]
+        return DigestData(
+            team=team.name, start=first, end=end.date(), reports=stats.total,
+            language=team.language,
+            categories=[Count(b.label, b.count) for b in stats.by_category[:TOP]],
+            places=[Count(p.place, p.count) for p in stats.by_place[:TOP]],
+            themes=[RepeatTheme(t.category_name, t.place, t.count) for t in themes[:TOP]],
+            actions=await self._completed(team.id, first, last),
+            learning=await self._learning(team.id, start, end),
+        )
+
+    async def _completed(self, team_id: int, first: date, last: date) -> list[CompletedAction]:
+        query = (select(Action.description, Action.outcome_evidence)
+                 .join(Report, Report.id == Action.report_id)
+                 .where(Report.team_id == team_id, Action.status == "done",
+                        Action.completed_date >= first, Action.completed_date <= last)
+                 .order_by(Action.completed_date, Action.id))
+        return [CompletedAction(d, e) for d, e in (await self.session.execute(query)).all()]
+
+    async def _learning(self, team_id: int, start: datetime, end: datetime) -> list[str]:
+        """Redacted summaries of reports reviewed in the period; nothing else of a report."""
+        # Reviewed, not occurred, in the period: a report is rarely curated the week it happens.
+        query = (select(Report.redacted_summary)
+                 .where(Report.team_id == team_id, Report.status.in_(LEARNING_STATUSES),
+                        Report.redacted_summary.is_not(None), Report.redacted_summary != "",
+                        Report.updated_at >= start, Report.updated_at < end)
+                 .order_by(Report.updated_at.desc(), Report.id.desc())
+                 .limit(_LEARNING_POINTS))
+        return [s for s in await self.session.scalars(query) if s and s.strip()]
+
+    async def record_run(self, *, team_id: int, period_start: datetime,
+                         period_end: datetime) -> bool:
+        """Claim a team's period; False when it already ran (insert-or-ignore on the unique)."""
+        insert = upsert_insert(self.session, DigestRun.__table__).values(
+            team_id=team_id, period_start=period_start, period_end=period_end,
+            created_at=utcnow())
+        statement = insert.on_conflict_do_nothing(index_elements=["team_id", "period_start"])
+        result = await self.session.execute(statement)
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def last_run(self, *, team_id: int) -> DigestRun | None:
+        """Return the team's latest recorded period, or None before its first digest."""
+        query = (select(DigestRun).where(DigestRun.team_id == team_id)
+                 .order_by(DigestRun.period_start.desc()).limit(1))
+        return await self.session.scalar(query)
