@@ -75,7 +75,8 @@ class BotInApp:
                                                           now=utcnow())
 
         worker = f"{socket.gethostname()}:{os.getpid()}"
-        return OutboxSender(bot, self.sessionmaker, worker_id=worker, on_forbidden=unlink)
+        return OutboxSender(bot, self.sessionmaker, worker_id=worker, on_forbidden=unlink,
+                            stale_after=self.settings.outbox_stale_seconds)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         if task.cancelled() or task.exception() is None:

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     admin_port: int = 8000
     admin_https_only: bool = False  # set true behind HTTPS so the session cookie is Secure
     secret_key: SecretStr | None = None
+    # A row a worker claimed but never marked (it was killed) is sent again after this long.
+    # Longer than any wait a live worker has between claiming a row and sending it.
+    outbox_stale_seconds: float = 120.0
     pattern_min_reports: int = 3  # similar near misses that make a pattern alert
     pattern_window_days: int = 30  # ... when they fall within this many days
 

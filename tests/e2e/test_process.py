@@ -114,7 +114,8 @@ class BotProcess:
 
     async def kill(self) -> None:
         assert self.process is not None
-        self.process.kill()  # SIGKILL: no clean-up, no chance to save anything
+        if self.process.returncode is None:
+            self.process.kill()  # SIGKILL: no clean-up, no chance to save anything
         await self.process.wait()
 
     async def terminate(self) -> int:
