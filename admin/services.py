@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from admin.i18n import AdminText
 from admin.roles import CurrentUser
 from nearmiss.settings import Settings
+from storage.models import Team
+from storage.repositories import TeamRepository
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,11 @@ class Services:
             session.info["actor"] = (user.id, user.email)
             yield session
             await session.commit()
+
+
+async def visible_teams(session: AsyncSession, user: CurrentUser) -> list[Team]:
+    """The teams this user may see, by name (every team for an administrator)."""
+    return [team for team in await TeamRepository(session).list() if user.sees_team(team.id)]
 
 
 def bind(view: type[Any], services: Services) -> type[Any]:

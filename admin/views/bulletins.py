@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from admin import labels
 from admin.roles import CurrentUser, require
-from admin.services import Services
+from admin.services import Services, visible_teams
 from learning.bulletins import NotReadyToShare, SharedParts, compose_flash, render_html
 from learning.split import split_message
 from storage.models import Bulletin
@@ -23,7 +23,6 @@ from storage.repositories import (
     GroupRepository,
     OutboxRepository,
     ReportRepository,
-    TeamRepository,
 )
 
 
@@ -78,7 +77,7 @@ class BulletinsView(BaseView):
         user = require(request, "bulletins")
         async with self.services.unit_of_work(user) as session:
             bulletin = await _bulletin_in_scope(session, request, user)
-            teams = [t for t in await TeamRepository(session).list() if user.sees_team(t.id)]
+            teams = await visible_teams(session, user)
             outbox = OutboxRepository(session)
             counts = await outbox.status_counts(batch=bulletin.batch)
             failures = await outbox.failures(batch=bulletin.batch)

@@ -15,7 +15,7 @@ from admin.forms import parse_date
 from admin.governance import build_governance, render_governance
 from admin.pdf import html_to_pdf
 from admin.roles import CurrentUser, require
-from admin.services import Services
+from admin.services import Services, visible_teams
 from storage import stats
 from storage.stats import StatsScope
 
@@ -40,13 +40,6 @@ class _Insight(BaseView):
     def is_accessible(self, request: Request) -> bool:
         return getattr(request.state, "nearmiss_user", None) is not None
 
-    async def _teams(self, user: CurrentUser) -> list[Any]:
-        from storage.repositories import TeamRepository
-
-        async with self.services.unit_of_work(user) as session:
-            teams = await TeamRepository(session).list()
-        return [team for team in teams if user.sees_team(team.id)]
-
 
 class DashboardView(_Insight):
     name = "Dashboard"
@@ -59,9 +52,10 @@ class DashboardView(_Insight):
         scope = read_scope(request.query_params, user)
         async with self.services.unit_of_work(user) as session:
             summary = await stats.summary(session, scope, today=date.today())
+            teams = await visible_teams(session, user)
         return await self.templates.TemplateResponse(request, "nearmiss/dashboard.html", {
             "title": self.services.text("Dashboard"), "summary": summary, "scope": scope,
-            "charts": self._charts(summary), "teams": await self._teams(user),
+            "charts": self._charts(summary), "teams": teams,
             "query": request.query_params, "labels": labels,
         })
 
@@ -98,9 +92,11 @@ class GovernanceView(_Insight):
     async def governance(self, request: Request) -> Response:
         user = require(request, "governance")
         if "date_from" not in request.query_params:
+            async with self.services.unit_of_work(user) as session:
+                teams = await visible_teams(session, user)
             return await self.templates.TemplateResponse(request, "nearmiss/governance_form.html", {
                 "title": self.services.text("Governance report"),
-                "teams": await self._teams(user), "today": date.today(),
+                "teams": teams, "today": date.today(),
                 "default_from": date.today() - timedelta(days=DEFAULT_DAYS - 1)})
         scope = read_scope(request.query_params, user)
         async with self.services.unit_of_work(user) as session:

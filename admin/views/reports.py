@@ -16,7 +16,7 @@ from admin.exports import count_actions, reports_csv
 from admin.feedback import on_action_done, on_actions_agreed
 from admin.forms import curation_changes, parse_date, read_filters
 from admin.roles import require
-from admin.services import Services
+from admin.services import Services, visible_teams
 from storage.models import Report
 from storage.repositories import (
     ActionRepository,
@@ -50,7 +50,7 @@ class ReportsView(BaseView):
         async with self.services.unit_of_work(user) as session:
             rows, total = await ReportRepository(session).search(
                 filters=filters, page=page, per_page=PER_PAGE)
-            teams = await _visible_teams(session, user.scope)
+            teams = await visible_teams(session, user)
             categories = await CategoryRepository(session).list(active_only=False)
         return await self.templates.TemplateResponse(request, "nearmiss/reports.html", {
             "title": self.services.text("Reports"), "rows": rows, "total": total, "page": page,
@@ -146,11 +146,6 @@ class ReportsView(BaseView):
                 await on_action_done(session, report, action, self.services.text)
         flash(request, self.services.text("Action updated."), category="success")
         return _back_to(request, report)
-
-
-async def _visible_teams(session: Any, scope: tuple[int, ...] | None) -> list[Any]:
-    teams = await TeamRepository(session).list()
-    return [team for team in teams if scope is None or team.id in scope]
 
 
 async def _report_in_scope(session: Any, request: Request, sees_team: Any) -> Report:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -40,6 +42,19 @@ async def _link_group(fake: FakeTelegram, sessionmaker: async_sessionmaker[Async
     assert "now linked" in group.last_text()
 
 
+@asynccontextmanager
+async def _reviewer(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
+                    data_dir: Path) -> AsyncIterator[AdminClient]:
+    """The admin app, signed in as rev@example.org (created by the test)."""
+    app = create_app(settings.model_copy(update={"data_dir": data_dir}), sessionmaker,
+                     failed_login_delay=0)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://admin") as http:
+        reviewer = AdminClient(http)
+        await reviewer.login("rev@example.org", "reviewer password 1")
+        yield reviewer
+
+
 async def _drain(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     """Send everything due in the outbox, as the sender in `nearmiss run` does."""
     bot = create_bot(settings)
@@ -76,12 +91,7 @@ async def test_an_approved_flash_reaches_only_the_linked_groups_of_its_team(
     unlinked = fake.group_chat(-3001, "Staff social")
     report_id = await _report(sessionmaker, team.id)
 
-    app = create_app(settings.model_copy(update={"data_dir": tmp_path}), sessionmaker,
-                     failed_login_delay=0)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://admin") as http:
-        reviewer = AdminClient(http)
-        await reviewer.login("rev@example.org", "reviewer password 1")
+    async with _reviewer(settings, sessionmaker, tmp_path) as reviewer:
         await reviewer.post(f"/admin/reports/{report_id}/curate", {
             "status": "actions_agreed",
             "redacted_summary": "A resident was nearly scalded by the tea urn.",
@@ -152,12 +162,7 @@ async def test_the_worker_hears_you_said_we_did_in_their_own_language(
         await AdminUserRepository(session).create(
             email="rev@example.org", role="reviewer",
             password_hash=hash_password("reviewer password 1"), team_ids=(team.id,))
-    app = create_app(settings.model_copy(update={"data_dir": tmp_path}), sessionmaker,
-                     failed_login_delay=0)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://admin") as http:
-        reviewer = AdminClient(http)
-        await reviewer.login("rev@example.org", "reviewer password 1")
+    async with _reviewer(settings, sessionmaker, tmp_path) as reviewer:
         await reviewer.post(f"/admin/reports/{report.id}/curate", {"status": "actions_agreed"})
     await _drain(settings, sessionmaker)
     message = chat.last_text()

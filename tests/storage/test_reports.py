@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
@@ -14,31 +13,15 @@ from storage.models import ReferenceCounter, Report, ReportTold
 from storage.references import format_reference, next_reference
 from storage.repositories import ReporterRepository, ReportRepository, TeamRepository
 from storage.schemas import ReportCreate
+from tests.storage import builders
 
 SUBMITTED = datetime(2026, 3, 14, 18, 30, 5, tzinfo=timezone(timedelta(hours=2)))
 
 
 def a_report(team_id: int, **changes: object) -> ReportCreate:
-    """A complete ReportCreate; keyword arguments replace fields."""
-    data = ReportCreate(
-        draft_key="draft-1",
-        reporter_id=None,
-        team_id=team_id,
-        language="en",
-        occurred_date=date(2026, 3, 14),
-        occurred_time=time(14, 5),
-        time_of_day="afternoon",
-        place="Lounge",
-        place_id=None,
-        category="medication",
-        what_happened="Two residents' pots were swapped on the trolley.",
-        how_prevented="Checked the photo on the MAR chart before giving.",
-        immediate_action="Separated the pots and told the nurse.",
-        told=("nurse", "manager"),
-        suggestions="Label the trolley slots.",
-        submitted_at=SUBMITTED,
-    )
-    return replace(data, **changes)  # type: ignore[arg-type]
+    """The shared builder's report, submitted at a +02:00 time and told to two parties."""
+    return builders.a_report(team_id, **{"told": ("nurse", "manager"),
+                                         "submitted_at": SUBMITTED, **changes})
 
 
 @pytest.fixture
