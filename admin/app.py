@@ -20,9 +20,11 @@ from admin.i18n import AdminText
 from admin.services import Services, bind
 from admin.views.alerts import AlertsView
 from admin.views.bulletins import BulletinsView
+from admin.views.escalations import EscalationsView
 from admin.views.groups import GroupLinksView
 from admin.views.insight import DashboardView, GovernanceView
 from admin.views.models import MODEL_VIEWS
+from admin.views.privacy import PrivacyView
 from admin.views.reports import ReportsView
 from bot.i18n import Translator
 from nearmiss.settings import Settings, admin_secret, locales_dir
@@ -47,8 +49,8 @@ def create_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession
                   templates_dir=str(HERE / "templates"), authentication_backend=auth,
                   authorization_backend=RoleGrants())
     _install_text(admin, text)
-    for view in (ReportsView, DashboardView, GovernanceView, BulletinsView,
-                 GroupLinksView, AlertsView):
+    for view in (ReportsView, EscalationsView, DashboardView, GovernanceView, BulletinsView,
+                 GroupLinksView, AlertsView, PrivacyView):
         bound = bind(view, services)
         admin.add_base_view(bound)
         # SQLAdmin names a view after its last route; the menu must open its first page.

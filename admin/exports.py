@@ -1,8 +1,9 @@
 """CSV export of the filtered report list, safe to open in Excel or LibreOffice.
 
 Scope is the caller's job: pass only reports the user may see. The export never carries
-who reported (no reporter, Telegram id or name columns), but the free-text answers are the
-worker's own words and may still name people; treat the file as confidential.
+who reported (no reporter, Telegram id or name columns; only whether the report was named,
+confidential or anonymous), but the free-text answers are the worker's own words and may
+still name people; treat the file as confidential.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ HEADER = (
     "Reference", "Submitted (UTC)", "Occurred date", "Occurred time", "Time of day", "Team",
     "Place", "Category", "Status", "Severity", "Tier", "What nearly happened",
     "How it was prevented", "Immediate action", "Who was told", "Suggestions",
-    "Redacted summary", "Actions",
+    "Redacted summary", "Actions", "Kind", "Confidentiality",
 )
 # A spreadsheet runs a cell starting with these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -45,7 +46,7 @@ def report_row(report: Report, *, team: str, actions: int) -> list[str]:
         report.time_of_day, team, report.place, report.category, report.status,
         report.severity, report.tier, report.what_happened, report.how_prevented,
         report.immediate_action, "; ".join(report.told_parties), report.suggestions,
-        report.redacted_summary, actions,
+        report.redacted_summary, actions, report.kind, report.confidentiality,
     )
     return [neutralise(cell) for cell in cells]
 

@@ -77,3 +77,36 @@ def curation_changes(form: FormData) -> dict[str, Any]:
     changes.update({name: str(form.get(name, "")).strip()[:TEXT_LIMIT] or None
                     for name in REVIEW_TEXT})
     return changes
+
+
+IDENTITY_DAYS = (0, 3650)  # how long after closure who reported is kept
+REPORT_YEARS = (1, 100)  # how long reports, as care records, are kept
+
+
+def telegram_number(value: Any) -> int:
+    """A person's Telegram user id as typed in a privacy form; ValueError when it is not one."""
+    text = str(value or "").strip()
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) < 2**63:
+        raise ValueError(N_("Enter the person's Telegram number: digits only, as the bot's "
+                            "/myid command shows it."))
+    return int(text)
+
+
+def retention_periods(form: FormData) -> tuple[int, int]:
+    """(identity days after closure, report years) from the policy form, within their bounds."""
+    days = _bounded(form.get("identity_days_after_closure"), IDENTITY_DAYS)
+    if days is None:
+        raise ValueError(N_("Keep who reported for a whole number of days from 0 to 3650 "
+                            "after closure."))
+    years = _bounded(form.get("report_years"), REPORT_YEARS)
+    if years is None:
+        raise ValueError(N_("Keep reports for a whole number of years from 1 to 100."))
+    return days, years
+
+
+def _bounded(value: Any, bounds: tuple[int, int]) -> int | None:
+    text = str(value or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 6:
+        return None
+    number = int(text)
+    return number if bounds[0] <= number <= bounds[1] else None

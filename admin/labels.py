@@ -43,3 +43,9 @@ TOLD_PARTY = dict(TOLD)
 WEEKDAY = {"monday": N_("Monday"), "tuesday": N_("Tuesday"), "wednesday": N_("Wednesday"),
            "thursday": N_("Thursday"), "friday": N_("Friday"), "saturday": N_("Saturday"),
            "sunday": N_("Sunday")}
+CONFIDENTIALITY = {"named": N_("Named"), "confidential": N_("Confidential"),
+                   "anonymous": N_("Anonymous")}
+KIND = {"near_miss": N_("Near miss"), "incident": N_("Incident")}
+CONTACT_ROLE = {"on_call": N_("On call"), "safeguarding": N_("Safeguarding")}
+PRIVACY_ACTION = {"access": N_("Subject access"), "erasure": N_("Erasure"),
+                  "retention": N_("Retention")}

@@ -14,7 +14,9 @@ CURATORS = frozenset({"admin", "reviewer"})
 PERMISSIONS: dict[str, frozenset[str]] = {
     "reports.read": ALL,  # de-identified: reference, dates, place, category, redacted summary
     "reports.words": CURATORS,  # the worker's own free text, which may name people
-    "reports.reporter": CURATORS,  # who reported
+    "reports.reporter": CURATORS,  # who reported a named report
+    # Who reported a confidential report: only to send feedback, so administrators alone.
+    "reports.reporter.confidential": frozenset({"admin"}),
     "reports.curate": CURATORS,
     "actions.manage": CURATORS,
     "audit.read": CURATORS,
@@ -22,8 +24,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "governance": ALL,
     "export.csv": CURATORS,
     "bulletins": CURATORS,  # draft, edit and approve learning bulletins for their teams
+    "escalations": CURATORS,  # see and acknowledge harm and safeguarding escalations
+    "privacy": frozenset({"admin"}),  # retention policy, subject access and erasure requests
     "manage": frozenset({"admin"}),  # users, teams, places, categories, reporters
 }
+# Which permission shows who reported, by the report's confidentiality; anonymous: nobody.
+REPORTER_PERMISSION = {"named": "reports.reporter",
+                       "confidential": "reports.reporter.confidential"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,11 @@ class CurrentUser:
 
     def can(self, permission: str) -> bool:
         return self.role in PERMISSIONS[permission]
+
+    def sees_reporter(self, confidentiality: str) -> bool:
+        """Whether this person may see who made a report of this confidentiality."""
+        permission = REPORTER_PERMISSION.get(confidentiality)
+        return permission is not None and self.can(permission)
 
     @property
     def scope(self) -> tuple[int, ...] | None:

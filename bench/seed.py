@@ -110,7 +110,8 @@ def _report(rng: random.Random, report_id: int, seed: int, places: list[tuple[in
     submitted = datetime.combine(occurred, at, UTC) + timedelta(hours=rng.randrange(1, 14))
     return {
         "id": report_id, "reference": f"NM-{occurred.year}-B{report_id:07d}",
-        "draft_key": f"bench-{seed}-{report_id}", "reporter_id": None, "team_id": team_id,
+        "draft_key": f"bench-{seed}-{report_id}", "confidentiality": "anonymous",
+        "team_id": team_id,
         "language": "en", "occurred_date": occurred, "occurred_time": at, "time_of_day": part,
         "place": place, "place_id": place_id,
         "category": rng.choices(DEFAULT_CATEGORIES, CATEGORY_WEIGHTS)[0][0],

@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Translator
 from bot.middlewares import DatabaseMiddleware, PersonMiddleware
-from bot.routers import fallback, groups, join, language, report, start
+from bot.routers import fallback, groups, join, language, privacy, report, start
 from bot.turn import TurnMiddleware
 from conversations import N_, Msg
-from nearmiss.settings import Settings, locales_dir
+from nearmiss.settings import Settings, identity_key, locales_dir
 from storage.fsm import SQLStorage
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,9 @@ COMMANDS = (
     ("language", N_("Change language")),
     ("join", N_("Join your team with its code")),
     ("help", N_("What this bot is for")),
+    ("mydata", N_("Get a copy of what is held about you")),
+    ("forgetme", N_("Erase your name from your reports")),
+    ("myid", N_("Show your Telegram number")),
 )
 
 
@@ -51,16 +54,16 @@ def create_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[Async
     translator = translator or Translator(locales_dir(), settings.default_language)
     dp = Dispatcher(storage=storage or SQLStorage(sessionmaker),
                     events_isolation=SimpleEventIsolation())
-    dp.update.outer_middleware(DatabaseMiddleware(sessionmaker))
+    dp.update.outer_middleware(DatabaseMiddleware(sessionmaker, identity_key(settings)))
     dp.update.outer_middleware(PersonMiddleware(translator))
     turns = TurnMiddleware(translator, settings)
     dp.message.middleware(turns)
     dp.callback_query.middleware(turns)
-    # Order matters: groups first (never the private flow there), commands before the flow's
-    # catch-all, and the fallback last.
+    # Order matters: groups first (never the private flow there), commands before the catch-alls
+    # of joining and of the flow, and the fallback last.
     dp.include_routers(groups.create_router(), language.create_router(),
-                       join.create_router(), start.create_router(), report.create_router(),
-                       fallback.create_router())
+                       privacy.create_router(), join.create_router(), start.create_router(),
+                       report.create_router(), fallback.create_router())
     dp.errors.register(_on_error)
     dp.startup.register(_set_commands)
     dp["translator"] = translator
@@ -89,5 +92,7 @@ async def _on_error(event: ErrorEvent, bot: Bot, translator: Translator,
     try:
         await bot.send_message(chat.id, translator.text(sorry, language))
     except Exception:  # noqa: BLE001 - the error path must never raise again
-        log.exception("could not tell chat %s about the failure", chat.id)
+        # No chat id: in a private chat it is the person's Telegram id, and logs are kept.
+        log.exception("could not tell the person about the failure of update %s",
+                      event.update.update_id)
     return True

@@ -35,8 +35,9 @@ class Repos:
     groups: GroupRepository
 
     @classmethod
-    def on(cls, session: AsyncSession) -> Repos:
-        return cls(session, TeamRepository(session), ReporterRepository(session),
+    def on(cls, session: AsyncSession, identity_key: bytes = b"") -> Repos:
+        return cls(session, TeamRepository(session),
+                   ReporterRepository(session, identity_key=identity_key),
                    ReportRepository(session), CategoryRepository(session),
                    GroupRepository(session))
 
@@ -44,13 +45,15 @@ class Repos:
 class DatabaseMiddleware(BaseMiddleware):
     """A session per update, committed once when the handler succeeds."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession],
+                 identity_key: bytes) -> None:
         self.sessionmaker = sessionmaker
+        self.identity_key = identity_key
 
     async def __call__(self, handler: Handler, event: TelegramObject,
                        data: dict[str, Any]) -> Any:
         async with self.sessionmaker() as session:
-            data["repos"] = Repos.on(session)
+            data["repos"] = Repos.on(session, self.identity_key)
             with joined_to(session):
                 result = await handler(event, data)
             await session.commit()
@@ -78,10 +81,5 @@ class PersonMiddleware(BaseMiddleware):
     async def _reporter(self, repos: Repos, user: User) -> Any:
         reporter = await repos.reporters.get_by_telegram_id(telegram_user_id=user.id)
         if reporter is None:
-            return await repos.reporters.create(telegram_user_id=user.id,
-                                                first_name=user.first_name,
-                                                username=user.username)
-        if (reporter.first_name, reporter.username) != (user.first_name, user.username):
-            await repos.reporters.update(reporter, first_name=user.first_name,
-                                         username=user.username)
+            return await repos.reporters.create(telegram_user_id=user.id)
         return reporter

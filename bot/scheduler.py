@@ -4,6 +4,12 @@ Nothing is remembered in memory. Each tick asks, per team, "which period ended a
 scheduled moment, and has it run?"; the DigestRun row, committed with the outbox rows, is
 the answer. So a restart neither skips a digest (the next tick catches the missed moment up,
 once) nor repeats one (the unique row).
+
+A digest covers the time since the team's last digest sent (a week at most two back), so
+neither a schedule change nor a skipped moment leaves reports out or counts them twice. A
+moment that passed before the team existed or its schedule last changed is recorded but not
+sent: a new team, or a team moved from Mondays to Tuesdays on a Wednesday, gets its first
+digest at the next moment, not yesterday's at once.
 """
 
 from __future__ import annotations
@@ -28,10 +34,11 @@ from storage.repositories import (
 
 log = logging.getLogger(__name__)
 
-# The latest moment is never more than a week back, so this only bites when a tick runs
-# long after its period (a stopped server, a clock jump): by then the next digest is due and
-# last week's numbers read as news that is not. The run is still recorded, so it stays done.
-MAX_LATENESS = timedelta(days=7)
+# A digest caught up after a restart still reads as this week's news within three days; later
+# than that (a server stopped for days), it is recorded unsent and the next one covers it.
+MAX_LATENESS = timedelta(days=3)
+# How far back a digest reaches when the last one sent is long ago.
+MAX_PERIOD = timedelta(days=14)
 
 
 def latest_moment(now: datetime, *, weekday: int, hour: int, zone: tzinfo) -> datetime:
@@ -111,20 +118,38 @@ class DigestScheduler:
                 return None
             end = latest_moment(now, weekday=team.digest_weekday, hour=team.digest_hour,
                                 zone=self.zone)
-            start = previous_moment(end)
             digests = DigestRepository(session)
+            last = await digests.last_run(team_id=team.id)
+            if last is not None and last.period_end >= end:
+                return None  # done already (or the schedule moved back past it)
+            start = previous_moment(end)
+            covers = await self._covers_from(digests, team.id, start, end)
+            since = team.digest_changed_at or team.created_at
+            late = now - end > MAX_LATENESS
+            sent = end >= since and not late
             if not await digests.record_run(team_id=team.id, period_start=start,
-                                            period_end=end):
+                                            period_end=end, sent=sent):
                 return None
-            if now - end > MAX_LATENESS:
-                log.warning("digest for team %s due %s skipped: too late", team.id, end)
+            if late:
+                log.warning("digest for team %s due %s not sent: too late", team.id, end)
+            if not sent:
                 return None
-            return await self._enqueue(session, team, start, end, now)
+            return await self._enqueue(session, team, start, end, now, covers)
+
+    @staticmethod
+    async def _covers_from(digests: DigestRepository, team_id: int, start: datetime,
+                           end: datetime) -> datetime:
+        """Where the digest's figures begin: the end of the last digest sent (within
+        MAX_PERIOD), so nothing is counted twice or left out; the week for the first one."""
+        last_sent = await digests.last_run(team_id=team_id, sent=True)
+        if last_sent is None or end - last_sent.period_end > MAX_PERIOD:
+            return start
+        return last_sent.period_end
 
     async def _enqueue(self, session: AsyncSession, team: Team, start: datetime,
-                       end: datetime, now: datetime) -> str:
+                       end: datetime, now: datetime, covers: datetime) -> str:
         data = await DigestRepository(session).data_for(
-            team=team, start=start, end=end, today=now.astimezone(self.zone).date())
+            team=team, start=covers, end=end, today=now.astimezone(self.zone).date())
         text = compose_digest(data, self.gettext_for(team.language))
         links = await GroupRepository(session).active_for_teams(team_ids=[team.id])
         batch = f"digest:{team.id}:{start.astimezone(UTC):%Y%m%d%H}"

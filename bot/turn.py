@@ -10,7 +10,7 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import Chat, Message, TelegramObject
+from aiogram.types import Chat, Message, TelegramObject, User
 
 from bot.i18n import Translator
 from bot.middlewares import Repos
@@ -41,11 +41,13 @@ class Turn:
     tr: Translator
     language: str
     settings: Settings
+    user: User | None = None  # who sent the update: never stored unless they choose to
 
-    async def say(self, msg: Msg, **kwargs: Any) -> Message:
+    async def say(self, msg: Msg, *more: Msg, **kwargs: Any) -> Message:
+        """Send one message: `msg` and any `more` as paragraphs, after committing."""
+        text = "\n\n".join(self.tr.text(part, self.language) for part in (msg, *more))
         await self.stored()
-        return await self.bot.send_message(self.chat_id, self.tr.text(msg, self.language),
-                                           **kwargs)
+        return await self.bot.send_message(self.chat_id, text, **kwargs)
 
     async def show(self, prompt: Prompt) -> Rendered:
         rendered = render(prompt, self.tr, self.language)
@@ -90,5 +92,5 @@ class TurnMiddleware(BaseMiddleware):
             data["turn"] = Turn(bot=data["bot"], chat_id=chat.id, state=data["state"],
                                 repos=data["repos"], reporter=data.get("reporter"),
                                 tr=self.translator, language=data["language"],
-                                settings=self.settings)
+                                settings=self.settings, user=data.get("event_from_user"))
         return await handler(event, data)

@@ -25,6 +25,9 @@ class Draft:
     answers: dict[str, Any] = field(default_factory=dict)
     reviewing: bool = False  # the summary has been reached: answers now return to it
     resume: str | None = None  # where "No, keep going" returns to from the cancel question
+    # Someone was harmed or there is a safeguarding concern, and the contacts were told:
+    # stays set if the answer changes later, since nobody can be untold.
+    escalated: bool = False
 
     @classmethod
     def new(cls) -> Draft:
@@ -32,7 +35,8 @@ class Draft:
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "step": self.step, "answers": dict(self.answers),
-                "reviewing": self.reviewing, "resume": self.resume}
+                "reviewing": self.reviewing, "resume": self.resume,
+                "escalated": self.escalated}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Draft:
@@ -41,7 +45,8 @@ class Draft:
             step = STEPS[0].id
         return cls(key=str(data.get("key") or uuid.uuid4()), step=step,
                    answers=dict(data.get("answers") or {}),
-                   reviewing=bool(data.get("reviewing")), resume=data.get("resume"))
+                   reviewing=bool(data.get("reviewing")), resume=data.get("resume"),
+                   escalated=bool(data.get("escalated")))
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,8 @@ class Result:
     prompt: Prompt | None
     outcome: str | None = None  # "submitted" or "cancelled"
     in_place: bool = False  # the prompt replaces the tapped message (a multi-select toggle)
+    # The draft has just become an escalation: bot/ alerts the contacts before the prompt.
+    escalate: bool = False
 
 
 def start(ctx: Context) -> Result:
@@ -164,7 +171,7 @@ def _answer(draft: Draft, step: Step, event: Event, ctx: Context) -> Result:
         value = step.parse(event.text, draft.answers, ctx)
     except Invalid as problem:
         return _show(draft, ctx, problem.msg)
-    return _next(_with(draft, step.id, value), ctx)
+    return _answered(draft, step, value, ctx)
 
 
 def _button(draft: Draft, step: Step, code: str, ctx: Context) -> Result:
@@ -185,7 +192,15 @@ def _button(draft: Draft, step: Step, code: str, ctx: Context) -> Result:
         value = to_value(choice, draft.answers, ctx) if to_value else choice
     except Invalid as problem:
         return _show(draft, ctx, problem.msg)
-    return _next(_with(draft, step.id, value), ctx)
+    return _answered(draft, step, value, ctx)
+
+
+def _answered(draft: Draft, step: Step, value: Any, ctx: Context) -> Result:
+    """Keep an answer and move on; an escalating answer escalates the draft, once."""
+    if draft.escalated or step.escalates is None or not step.escalates(value):
+        return _next(_with(draft, step.id, value), ctx)
+    result = _next(replace(_with(draft, step.id, value), escalated=True), ctx)
+    return replace(result, escalate=True)
 
 
 def _choice_for(step: Step, code: str, ctx: Context) -> str | None:

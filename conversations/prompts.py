@@ -8,11 +8,14 @@ from typing import Any
 
 from conversations.steps import (
     CATEGORIES,
+    CONFIDENTIALITY,
+    HARM,
     PERIOD_LABELS,
     STEPS,
     TOLD,
     Context,
     Step,
+    harm_choice,
     label_for,
 )
 from conversations.text import N_, Field, Line, Msg, Param
@@ -55,6 +58,10 @@ def display(step_id: str, value: Any) -> Param:
         return label_for(CATEGORIES, value)
     if step_id == "told":
         return tuple(label_for(TOLD, item) for item in value)
+    if step_id == "harm":
+        return label_for(HARM, harm_choice(value))
+    if step_id == "confidentiality":
+        return label_for(CONFIDENTIALITY, value)
     return shorten(str(value))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from conversations import parsing
 from conversations.parsing import Invalid
 from conversations.prompts import Button, Prompt, display
-from conversations.steps import STEPS, Context
+from conversations.steps import CONFIDENTIALITY, STEPS, Context
 from conversations.text import N_, Field, Line, Msg
 
 
@@ -30,6 +30,10 @@ def check(answers: dict[str, Any], ctx: Context) -> tuple[str, Msg] | None:
     for step in STEPS:
         if step.id not in answers or (answers[step.id] is None and not step.optional):
             return step.id, Msg(N_("This question still needs an answer."))
+    if not isinstance(answers["harm"], dict):
+        return "harm", Msg(N_("This question still needs an answer."))
+    if answers["confidentiality"] not in dict(CONFIDENTIALITY):
+        return "confidentiality", Msg(N_("This question still needs an answer."))
     when = answers["time"]
     moment = time.fromisoformat(when["at"]) if when.get("at") else None
     try:
@@ -55,6 +59,9 @@ class ReportAnswers:
     immediate_action: str | None
     told: tuple[str, ...]
     suggestions: str | None
+    someone_harmed: bool
+    safeguarding_concern: bool
+    confidentiality: str  # "named", "confidential" or "anonymous"
 
 
 def collect(key: str, answers: dict[str, Any]) -> ReportAnswers:
@@ -72,4 +79,7 @@ def collect(key: str, answers: dict[str, Any]) -> ReportAnswers:
         immediate_action=answers.get("action"),
         told=tuple(answers["told"]),
         suggestions=answers.get("suggestions"),
+        someone_harmed=bool(answers["harm"].get("harmed")),
+        safeguarding_concern=bool(answers["harm"].get("safeguarding")),
+        confidentiality=answers["confidentiality"],
     )

@@ -51,6 +51,9 @@ class Step:
     columns: int = 2
     exclusive: str | None = None  # in a multi step, the choice that stands alone and finishes
     typed_question: str | None = None  # asked instead when there are no choices to tap
+    # True for an answer that makes the draft an escalation (someone harmed, a safeguarding
+    # concern): the flow says so once, and bot/ tells the team's contacts at once.
+    escalates: Callable[[Any], bool] | None = None
 
 
 def _fixed(*pairs: tuple[str, str]) -> Choices:
@@ -81,6 +84,22 @@ TOLD = (
     ("other", N_("Other")),
 )
 
+HARM = (
+    ("none", N_("No, nobody was harmed and I have no concern")),
+    ("harmed", N_("Yes, someone was hurt or harmed")),
+    ("safeguarding", N_("Yes, I have a safeguarding concern")),
+    ("both", N_("Yes, both")),
+)
+# The stored answer: two flags, so storage and the escalation read it without the labels.
+HARM_FLAGS = {"none": (False, False), "harmed": (True, False),
+              "safeguarding": (False, True), "both": (True, True)}
+
+CONFIDENTIALITY = (
+    ("named", N_("Named")),
+    ("confidential", N_("Confidential")),
+    ("anonymous", N_("Anonymous")),
+)
+
 PERIOD_LABELS = (
     ("morning", N_("Morning")),
     ("afternoon", N_("Afternoon")),
@@ -105,6 +124,24 @@ def _parse_time(text: str, answers: dict[str, Any], ctx: Context) -> dict[str, A
 def _choose_period(value: str, answers: dict[str, Any], ctx: Context) -> dict[str, Any]:
     parsing.check_not_future(_answered_date(answers, ctx), None, value, now=ctx.now)
     return {"at": None, "period": value}
+
+
+def _choose_harm(value: str, answers: dict[str, Any], ctx: Context) -> dict[str, bool]:
+    harmed, concern = HARM_FLAGS[value]
+    return {"harmed": harmed, "safeguarding": concern}
+
+
+def harm_choice(value: Any) -> str:
+    """The HARM choice a stored harm answer stands for."""
+    if not isinstance(value, dict):
+        value = {}
+    flags = (bool(value.get("harmed")), bool(value.get("safeguarding")))
+    return next(key for key, pair in HARM_FLAGS.items() if pair == flags)
+
+
+def _escalates(value: Any) -> bool:
+    return isinstance(value, dict) and (bool(value.get("harmed"))
+                                        or bool(value.get("safeguarding")))
 
 
 def _answered_date(answers: dict[str, Any], ctx: Context) -> date:
@@ -141,6 +178,11 @@ def _dates(ctx: Context) -> tuple[Choice, ...]:
 
 
 STEPS: tuple[Step, ...] = (
+    # First, so someone harmed or at risk is escalated before anything else is asked.
+    Step("harm", N_("Before we start: was anyone hurt or harmed, or do you have a "
+                    "safeguarding concern?"),
+         N_("Harm or safeguarding"), "choice", choices=_fixed(*HARM), columns=1,
+         escalates=_escalates),
     Step("date", N_("When did it happen? Tap Today or Yesterday, or type the date "
                     "(for example 21/11)."),
          N_("Date"), "choice", choices=_dates, parse=_parse_date),
@@ -163,6 +205,14 @@ STEPS: tuple[Step, ...] = (
          N_("Who was told"), "multi", choices=_fixed(*TOLD), exclusive="nobody"),
     Step("suggestions", N_("Any ideas to stop it happening again? You can tap Skip."),
          N_("Suggestions"), "text", parse=_free_text(3), optional=True),
+    Step("confidentiality", N_("Who can see that you made this report?\n\n"
+                               "Named: reviewers see your name, and I tell you what changes.\n"
+                               "Confidential: only administrators see your name. I tell you "
+                               "what changes, and your name is deleted after the report is "
+                               "closed.\n"
+                               "Anonymous: nobody can see who you are, and I cannot tell you "
+                               "what changes."),
+         N_("Privacy"), "choice", choices=_fixed(*CONFIDENTIALITY), columns=1),
 )
 
 STEP_BY_ID = {step.id: step for step in STEPS}
@@ -170,6 +220,7 @@ STEP_BY_ID = {step.id: step for step in STEPS}
 # Choices whose stored value needs more than the value itself (a period becomes a dict).
 CHOICE_VALUE: dict[str, Callable[[str, dict[str, Any], Context], Any]] = {
     "time": _choose_period,
+    "harm": _choose_harm,
 }
 
 

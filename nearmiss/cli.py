@@ -64,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Alembic announces every plugin and step at INFO; an operator needs only its problems.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.root.level))
+    # aiosqlite logs every statement with its parameters at DEBUG: workers' words and ids.
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.root.level))
     command = args.command or "run"
     if command == "migrate":
         return migrate(settings)
@@ -87,9 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def migrate(settings: Settings) -> int:
+    from nearmiss.settings import identity_key
     from storage.migrate import upgrade
 
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, identity_key=identity_key(settings))
     log.info("database is at the latest migration")
     return 0
 

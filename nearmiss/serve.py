@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from nearmiss.retention import RetentionJob, running
 from nearmiss.settings import Settings
 
 log = logging.getLogger(__name__)
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 class BotInApp:
@@ -85,6 +87,17 @@ class BotInApp:
         log.error("the bot stopped; the admin panel keeps running: %s", task.exception())
 
 
+def with_retention(job: RetentionJob, inner: Lifespan) -> Lifespan:
+    """The app's lifespan with the daily retention job beside it, bot or no bot."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with running(job), inner(app):
+            yield
+
+    return lifespan
+
+
 async def serve(settings: Settings, *, with_bot: bool) -> None:
     """Serve the admin at ADMIN_HOST:ADMIN_PORT until SIGINT/SIGTERM."""
     import uvicorn
@@ -95,7 +108,8 @@ async def serve(settings: Settings, *, with_bot: bool) -> None:
     engine = create_engine(settings.database_url)
     sessionmaker = create_sessionmaker(engine)
     bot = BotInApp(settings, sessionmaker, enabled=with_bot)
-    app = create_app(settings, sessionmaker, lifespan=bot.lifespan, status=bot.status)
+    lifespan = with_retention(RetentionJob(sessionmaker), bot.lifespan)
+    app = create_app(settings, sessionmaker, lifespan=lifespan, status=bot.status)
     config = uvicorn.Config(app, host=settings.admin_host, port=settings.admin_port,
                             log_level=settings.log_level.lower(), lifespan="on")
     log.info("admin panel: http://%s:%s/admin", settings.admin_host, settings.admin_port)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 from pathlib import Path
@@ -113,3 +115,13 @@ def admin_secret(settings: Settings) -> str:
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+def identity_key(settings: Settings) -> bytes:
+    """The key that pseudonymises workers' Telegram ids (storage.identity), from the secret.
+
+    Derived, so there is one secret to keep; changing SECRET_KEY makes workers enter their
+    team code once more.
+    """
+    secret = admin_secret(settings).encode()
+    return hmac.new(secret, b"nearmiss identity key v1", hashlib.sha256).digest()

@@ -22,18 +22,22 @@ SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
+    # Deleted rows (a finished draft, an erased identity) are overwritten, not left in the file.
+    "PRAGMA secure_delete=ON",
 )
 
 
 def create_engine(database_url: str) -> AsyncEngine:
     """Create the async engine for a database URL (SQLite file or PostgreSQL)."""
     url = make_url(database_url)
+    # hide_parameters: a logged database error must not carry a worker's words or Telegram id
+    # (an FSM key holds it) into the logs.
     if url.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url)
+    engine = create_async_engine(url, hide_parameters=True)
     event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
     return engine

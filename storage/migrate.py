@@ -11,7 +11,7 @@ from alembic.config import Config
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def alembic_config(database_url: str) -> Config:
+def alembic_config(database_url: str, identity_key: bytes | None = None) -> Config:
     """Build the Alembic config for a database, pointing at the packaged migrations."""
     config = Config()
     # ConfigParser interpolates %, so a path containing one must be escaped.
@@ -19,12 +19,15 @@ def alembic_config(database_url: str) -> Config:
     config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     # An attribute rather than a main option: the URL may hold a password with % in it.
     config.attributes["database_url"] = database_url
+    # Migration 0008 pseudonymises stored reporters with it (storage.identity).
+    config.attributes["identity_key"] = identity_key
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "head", *,
+            identity_key: bytes | None = None) -> None:
     """Migrate the database up to a revision."""
-    command.upgrade(alembic_config(database_url), revision)
+    command.upgrade(alembic_config(database_url, identity_key), revision)
 
 
 def downgrade(database_url: str, revision: str) -> None:
@@ -32,6 +35,7 @@ def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
-async def upgrade_async(database_url: str, revision: str = "head") -> None:
+async def upgrade_async(database_url: str, revision: str = "head", *,
+                        identity_key: bytes | None = None) -> None:
     """Migrate from async code; env.py runs its own event loop, so it gets a thread."""
-    await asyncio.to_thread(upgrade, database_url, revision)
+    await asyncio.to_thread(upgrade, database_url, revision, identity_key=identity_key)

@@ -5,7 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from storage.identity import CONFIDENTIALITY, REPORT_KINDS
 from storage.vocab import REPORT_SORTS
+
+
+@dataclass(frozen=True)
+class ReporterIdentity:
+    """Who reported, as Telegram tells us: stored only for named and confidential reports."""
+
+    telegram_user_id: int
+    first_name: str | None = None
+    username: str | None = None
+
+    def __repr__(self) -> str:  # never print an identity into a log by accident
+        return "ReporterIdentity(...)"
 
 
 @dataclass(frozen=True)
@@ -13,7 +26,6 @@ class ReportCreate:
     """Everything needed to store a submitted report."""
 
     draft_key: str
-    reporter_id: int | None
     team_id: int
     language: str
     occurred_date: date
@@ -28,8 +40,21 @@ class ReportCreate:
     told: tuple[str, ...]
     suggestions: str | None
     submitted_at: datetime
+    confidentiality: str = "named"
+    # None for an anonymous report; required for named and confidential ones.
+    identity: ReporterIdentity | None = None
+    kind: str = "near_miss"
+    tier: str | None = None  # "serious" for an escalated incident; otherwise set in curation
+    someone_harmed: bool = False
+    safeguarding_concern: bool = False
 
     def __post_init__(self) -> None:
+        if self.confidentiality not in CONFIDENTIALITY:
+            raise ValueError(f"confidentiality must be one of {CONFIDENTIALITY}")
+        if (self.identity is None) != (self.confidentiality == "anonymous"):
+            raise ValueError("an anonymous report has no identity; the others need one")
+        if self.kind not in REPORT_KINDS:
+            raise ValueError(f"kind must be one of {REPORT_KINDS}")
         # The reference year and the stored UTC time both need to know the zone.
         if self.submitted_at.tzinfo is None or self.submitted_at.utcoffset() is None:
             raise ValueError("submitted_at must be an aware datetime")

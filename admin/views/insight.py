@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from admin import charts, labels
+from admin.escalations import open_escalations
 from admin.forms import parse_date
 from admin.governance import build_governance, render_governance
 from admin.pdf import html_to_pdf
@@ -53,10 +54,11 @@ class DashboardView(_Insight):
         async with self.services.unit_of_work(user) as session:
             summary = await stats.summary(session, scope, today=date.today())
             teams = await visible_teams(session, user)
+            waiting = await open_escalations(session, user)
         return await self.templates.TemplateResponse(request, "nearmiss/dashboard.html", {
             "title": self.services.text("Dashboard"), "summary": summary, "scope": scope,
             "charts": self._charts(summary), "teams": teams,
-            "query": request.query_params, "labels": labels,
+            "query": request.query_params, "labels": labels, "open_escalations": waiting,
         })
 
     def _charts(self, summary: stats.Summary) -> list[Any]:

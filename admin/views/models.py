@@ -9,15 +9,19 @@ from markupsafe import Markup, escape
 from sqladmin import ModelView
 from sqlalchemy import Select, select
 from starlette.requests import Request
-from wtforms import PasswordField, SelectField
+from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from admin.roles import current_user
 from admin.security import hash_password, password_problem
-from storage.models import Action, AdminUser, Category, Place, Report, Reporter, Team
+from storage.identity import CONTACT_ROLES
+from storage.models import Action, AdminUser, Category, Place, Report, Reporter, Team, TeamContact
 from storage.repositories import new_join_code
 from storage.stats import WEEKDAYS
 from storage.vocab import ROLES
+
+# SQLAdmin's forms speak English, like the other Setup pages; the bot never shows these.
+CONTACT_ROLE_NAMES = dict(zip(CONTACT_ROLES, ("On call", "Safeguarding"), strict=True))
 
 
 class TeamAdmin(ModelView, model=Team):
@@ -63,8 +67,7 @@ class CategoryAdmin(ModelView, model=Category):
 
 class ReporterAdmin(ModelView, model=Reporter):
     name, name_plural, icon, category = "Reporter", "Reporters", "fa-solid fa-user", "Setup"
-    column_list = [Reporter.id, Reporter.first_name, Reporter.username, Reporter.team,
-                   Reporter.language, Reporter.created_at]
+    column_list = [Reporter.id, Reporter.team, Reporter.language, Reporter.created_at]
     form_columns = [Reporter.team]
     can_create = False
     can_delete = False
@@ -96,6 +99,38 @@ class AdminUserAdmin(ModelView, model=AdminUser):
             raise ValidationError(f"Password: {problem}.")
         data["password_hash"] = hash_password(password)
         model.failed_logins, model.locked_until = 0, None
+
+
+class TeamContactAdmin(ModelView, model=TeamContact):
+    """Who hears at once, privately, when a worker reports harm or a safeguarding concern."""
+
+    name, name_plural, icon, category = ("Contact", "On-call and safeguarding contacts",
+                                         "fa-solid fa-phone", "Setup")
+    column_list = [TeamContact.team, TeamContact.name, TeamContact.role,
+                   TeamContact.telegram_user_id, TeamContact.active]
+    column_labels = {TeamContact.telegram_user_id: "Telegram number"}
+    column_formatters = {TeamContact.role: lambda m, a: CONTACT_ROLE_NAMES.get(m.role, m.role)}
+    column_sortable_list = [TeamContact.name, TeamContact.role]
+    form_columns = [TeamContact.team, TeamContact.name, TeamContact.role,
+                    TeamContact.telegram_user_id, TeamContact.active]
+    form_overrides = {"role": SelectField, "telegram_user_id": StringField}
+    form_args = {
+        "role": {"choices": list(CONTACT_ROLE_NAMES.items())},
+        "telegram_user_id": {
+            "label": "Telegram number",
+            "description": "The contact sends /myid to the bot, which answers with this "
+                           "number. They must have started the bot to receive alerts."},
+    }
+
+    async def on_model_change(self, data: dict, model: Any, is_created: bool,
+                              request: Request) -> None:
+        number = str(data.get("telegram_user_id") or "").strip()
+        if not (number.isascii() and number.isdigit() and 0 < int(number) < 2**63):
+            raise ValidationError("Telegram number: the digits the bot's /myid command gives.")
+        data["telegram_user_id"] = int(number)
+        data["name"] = str(data.get("name") or "").strip()
+        if not data["name"]:
+            raise ValidationError("A contact needs a name.")
 
 
 def _report_link(model: Any, attribute: Any) -> Markup:
@@ -139,4 +174,5 @@ class ActionAdmin(ModelView, model=Action):
             Action.id == request.path_params["pk"])
 
 
-MODEL_VIEWS = (TeamAdmin, PlaceAdmin, CategoryAdmin, ReporterAdmin, AdminUserAdmin, ActionAdmin)
+MODEL_VIEWS = (TeamAdmin, PlaceAdmin, CategoryAdmin, ReporterAdmin, TeamContactAdmin,
+               AdminUserAdmin, ActionAdmin)

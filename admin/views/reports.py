@@ -12,17 +12,18 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from admin import labels
+from admin.escalations import open_escalations
 from admin.exports import count_actions, reports_csv
 from admin.feedback import on_action_done, on_actions_agreed
 from admin.forms import curation_changes, parse_date, read_filters
-from admin.roles import require
+from admin.roles import CurrentUser, require
 from admin.services import Services, visible_teams
-from storage.models import Report
+from admin.views.redaction import suggest
+from storage.models import Report, ReportIdentity
 from storage.repositories import (
     ActionRepository,
     AuditRepository,
     CategoryRepository,
-    ReporterRepository,
     ReportRepository,
     TeamRepository,
 )
@@ -52,12 +53,14 @@ class ReportsView(BaseView):
                 filters=filters, page=page, per_page=PER_PAGE)
             teams = await visible_teams(session, user)
             categories = await CategoryRepository(session).list(active_only=False)
+            waiting = await open_escalations(session, user)
         return await self.templates.TemplateResponse(request, "nearmiss/reports.html", {
             "title": self.services.text("Reports"), "rows": rows, "total": total, "page": page,
             "pages": max(1, -(-total // PER_PAGE)), "query": request.query_params,
             "teams": teams, "team_names": {team.id: team.name for team in teams},
             "categories": categories, "statuses": REPORT_STATUSES, "tiers": TIERS,
             "user": user, "labels": labels, "can_export": user.can("export.csv"),
+            "open_escalations": waiting,
         })
 
     @expose("/reports.csv", methods=["GET"], identity="reports-csv")
@@ -82,7 +85,10 @@ class ReportsView(BaseView):
         context.update({"title": report.reference, "user": user, "labels": labels,
                         "statuses": REPORT_STATUSES, "severities": SEVERITIES, "tiers": TIERS,
                         "factors": FACTORS, "action_statuses": ACTION_STATUSES,
-                        "today": date.today()})
+                        "today": date.today(), "redaction": suggest(
+                            report, self.services.text,
+                            use=request.query_params.get("suggest") == "1")
+                        if user.can("reports.words") else None})
         return await self.templates.TemplateResponse(request, "nearmiss/report.html", context)
 
     @expose("/reports/{report_id:int}/curate", methods=["POST"], identity="report-curate")
@@ -156,16 +162,32 @@ async def _report_in_scope(session: Any, request: Request, sees_team: Any) -> Re
     return report
 
 
-async def _report_context(session: Any, report: Report, user: Any) -> dict[str, Any]:
+async def _report_context(session: Any, report: Report, user: CurrentUser) -> dict[str, Any]:
     team = await TeamRepository(session).get(team_id=report.team_id)
-    reporter = None
-    if user.can("reports.reporter") and report.reporter_id is not None:
-        reporter = await ReporterRepository(session).get(reporter_id=report.reporter_id)
+    reporter = await _reporter(session, report, user)
     actions = await ActionRepository(session).list(report_id=report.id)
     audit = await AuditRepository(session).list(report_id=report.id) if user.can(
         "audit.read") else []
     return {"report": report, "team": team, "reporter": reporter, "actions": actions,
-            "audit": audit}
+            "audit": audit, "reporter_state": _reporter_state(report, reporter, user)}
+
+
+async def _reporter(session: Any, report: Report, user: CurrentUser) -> ReportIdentity | None:
+    """Who reported, read only when this user may see it: the row is never loaded otherwise."""
+    if report.identity_erased_at is not None or not user.sees_reporter(report.confidentiality):
+        return None
+    return await session.get(ReportIdentity, report.id)
+
+
+def _reporter_state(report: Report, reporter: ReportIdentity | None, user: CurrentUser) -> str:
+    """What the "Reported by" line says: erased, anonymous, confidential, shown or missing."""
+    if report.identity_erased_at is not None:
+        return "erased"
+    if report.confidentiality == "anonymous":
+        return "anonymous"
+    if not user.sees_reporter(report.confidentiality):
+        return "confidential"
+    return "shown" if reporter is not None else "missing"
 
 
 def _back_to(request: Request, report: Report) -> RedirectResponse:

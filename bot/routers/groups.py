@@ -71,6 +71,12 @@ async def link_in_private(message: Message, turn: Turn) -> None:
                           "panel there.")))
 
 
+async def group_upgraded(message: Message, repos: Repos) -> None:
+    """A group became a supergroup with a new id: bulletins follow it there."""
+    assert message.migrate_to_chat_id is not None
+    await repos.groups.move(chat_id=message.chat.id, to_chat_id=message.migrate_to_chat_id)
+
+
 async def bot_removed(event: ChatMemberUpdated, repos: Repos) -> None:
     """Kicked, removed or left: nothing may be sent to that chat until it is linked again."""
     await repos.groups.deactivate(chat_id=event.chat.id, reason="removed", now=datetime.now(UTC))
@@ -89,6 +95,7 @@ async def _sent_by_group_admin(message: Message, bot: Bot) -> bool:
 
 def create_router() -> Router:
     router = Router(name="groups")
+    router.message.register(group_upgraded, IN_GROUP, F.migrate_to_chat_id)
     router.message.register(report_in_private, IN_GROUP, Command("report", "start", "help"))
     router.message.register(link_group, IN_GROUP, Command("link"))
     router.message.register(unlink_group, IN_GROUP, Command("unlink"))

@@ -3,6 +3,8 @@
 One message is in flight at a time, and each is marked sent in its own transaction as soon
 as Telegram accepts it: a worker killed at the worst moment re-sends at most that one row
 (plus nothing else: the rows it had claimed but not sent are merely recovered).
+
+A private chat's id is its person's Telegram id, so logs name group chats only.
 """
 
 from __future__ import annotations
@@ -117,8 +119,8 @@ class OutboxSender:
                 self.gate.record(row.chat_id, row.is_group)
                 outcome = classify(error)
                 if outcome.verdict is Verdict.WAIT:
-                    log.warning("Telegram flood wait %.0fs (chat %s)", outcome.retry_after,
-                                row.chat_id)
+                    log.warning("Telegram flood wait %.0fs (%s)", outcome.retry_after,
+                                _where(row))
                     self.gate.pause(outcome.retry_after)
                     continue
                 await self._settle(row, outcome)
@@ -133,7 +135,12 @@ class OutboxSender:
             await OutboxRepository(session).mark_sent(row, message_id=message_id, now=self.now())
 
     async def _settle(self, row: OutboxMessage, outcome: Outcome) -> None:
-        """Record a failed attempt: retry later, give the row up, or give the chat up."""
+        """Record a failed attempt: retry later, give the row up, or give the chat up.
+
+        A 403 from a private chat (a contact who never started the bot, a worker who blocked
+        it) fails that person's unsent rows with Telegram's reason, for the admin to see; only
+        a group's 403 goes to on_forbidden, which unlinks the group.
+        """
         async with self.sessionmaker.begin() as session:
             repo = OutboxRepository(session)
             if outcome.verdict is Verdict.FORBIDDEN:
@@ -145,11 +152,12 @@ class OutboxSender:
                 delay = backoff(row.attempts + 1, base=self.retry_base, cap=self.retry_cap)
                 await repo.mark_retry(row, at=self.now() + timedelta(seconds=delay),
                                       error=outcome.error)
-        log.warning("outbox row %s to chat %s: %s (%s)", row.id, row.chat_id,
+        log.warning("outbox row %s (%s, %s): %s (%s)", row.id, row.kind, _where(row),
                     outcome.verdict.value, outcome.error)
         if outcome.verdict is Verdict.FORBIDDEN:
             self._forbidden.add(row.chat_id)
-            await self.on_forbidden(row.chat_id)
+            if row.is_group:
+                await self.on_forbidden(row.chat_id)
 
     async def _recover(self) -> None:
         """Take back rows a dead worker left in sending (each may be sent a second time)."""
@@ -181,3 +189,8 @@ class OutboxSender:
         finally:
             sleeper.cancel()
             stopper.cancel()
+
+
+def _where(row: OutboxMessage) -> str:
+    """The chat of a row as logs may name it: a group's id, never a person's."""
+    return f"group {row.chat_id}" if row.is_group else "a private chat"

@@ -4,6 +4,14 @@ from storage.models.admins import ROLES, AdminUser, Category, admin_user_teams
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime, utcnow
 from storage.models.curation import ACTION_STATUSES, Action, AuditEntry
 from storage.models.fsm import FsmRecord
+from storage.models.privacy import (
+    Escalation,
+    PrivacyEvent,
+    ReportIdentity,
+    RetentionPolicy,
+    RetentionRun,
+    TeamContact,
+)
 from storage.models.reports import ReferenceCounter, Report, ReportFactor, ReportTold
 from storage.models.sharing import (
     BULLETIN_TARGETS,
@@ -19,6 +27,12 @@ from storage.models.sharing import (
 from storage.models.teams import Place, Reporter, Team
 
 __all__ = [
+    "Escalation",
+    "PrivacyEvent",
+    "ReportIdentity",
+    "RetentionPolicy",
+    "RetentionRun",
+    "TeamContact",
     "BULLETIN_TARGETS",
     "Bulletin",
     "DigestRun",

@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, UTCDateTime, utcnow
-from storage.models.teams import Reporter, Team
+from storage.models.teams import Team
 
 
 class Report(Base):
@@ -29,8 +29,14 @@ class Report(Base):
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     # Idempotency: a draft submitted twice (double tap, retried update) is stored once.
     draft_key: Mapped[str] = mapped_column(String(64), unique=True)
-    reporter_id: Mapped[int | None] = mapped_column(
-        ForeignKey("reporters.id", ondelete="SET NULL"), index=True
+    # Who reported lives in report_identities (storage.models.privacy), never here.
+    confidentiality: Mapped[str] = mapped_column(String(16), default="named",
+                                                 server_default="named")
+    # "incident" when someone was harmed or there is a safeguarding concern (escalated).
+    kind: Mapped[str] = mapped_column(String(16), default="near_miss", server_default="near_miss")
+    someone_harmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    safeguarding_concern: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
     )
     # RESTRICT: a team's reports are records to keep, so a team with reports cannot vanish.
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"))
@@ -68,6 +74,8 @@ class Report(Base):
     # How it was prevented, in the reviewer's words without names: what bulletins may quote.
     redacted_prevented: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # set when status: closed
+    identity_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -86,7 +94,6 @@ class Report(Base):
         lazy="selectin",
     )
     team: Mapped[Team] = relationship(lazy="raise")
-    reporter: Mapped[Reporter | None] = relationship(lazy="raise")
 
     @property
     def told_parties(self) -> list[str]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 
 from storage.models.base import Base, UTCDateTime, utcnow
 
@@ -22,6 +23,8 @@ class Team(Base):
     digest_weekday: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     digest_hour: Mapped[int] = mapped_column(Integer, default=9, server_default="9")
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    # When the digest day or hour last changed: moments before it are not sent late.
+    digest_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     # selectin: async sessions cannot lazy-load, and a team has only a handful of places.
@@ -62,25 +65,38 @@ class Place(Base):
 
 
 class Reporter(Base):
-    """A Telegram user who has reported or joined a team."""
+    """A worker's team and language, under a pseudonymous key (storage.identity).
+
+    No Telegram id, name or username: those are stored only with a report the worker chose
+    to put their name to (ReportIdentity), so an anonymous report leads back to nobody.
+    """
 
     __tablename__ = "reporters"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    telegram_key: Mapped[str] = mapped_column(String(64), unique=True)
     team_id: Mapped[int | None] = mapped_column(
         ForeignKey("teams.id", ondelete="SET NULL"), index=True
     )
     language: Mapped[str | None] = mapped_column(String(8))  # only an explicit /language choice
-    first_name: Mapped[str | None] = mapped_column(String(128))
-    username: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     team: Mapped[Team | None] = relationship(lazy="raise")
 
     def __str__(self) -> str:
-        return f"{self.first_name or 'Reporter'} #{self.id}"
+        return f"Reporter #{self.id}"
 
     def __repr__(self) -> str:
-        return f"Reporter(id={self.id!r}, telegram_user_id={self.telegram_user_id!r})"
+        return f"Reporter(id={self.id!r})"
+
+
+def _schedule_changed(target: Team, value: object, oldvalue: object, initiator: object) -> None:
+    """Note when an existing team's digest day or hour changes, whoever changes it."""
+    if oldvalue in (NO_VALUE, NEVER_SET) or oldvalue == value or target.id is None:
+        return
+    target.digest_changed_at = utcnow()
+
+
+for _attribute in (Team.digest_weekday, Team.digest_hour):
+    event.listen(_attribute, "set", _schedule_changed)

@@ -4,9 +4,11 @@ from storage.repositories.admins import AdminUserRepository, CategoryRepository
 from storage.repositories.bulletins import BulletinRepository
 from storage.repositories.curation import ActionRepository, AuditRepository
 from storage.repositories.digests import DigestRepository
+from storage.repositories.escalations import EscalationRepository, Raised
 from storage.repositories.groups import GroupRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.patterns import PatternRepository
+from storage.repositories.privacy import PrivacyRepository, RetentionOutcome
 from storage.repositories.reporters import UNSET, ReporterRepository
 from storage.repositories.reports import ReportRepository
 from storage.repositories.teams import TeamRepository, new_join_code, normalise_code
@@ -18,9 +20,13 @@ __all__ = [
     "AdminUserRepository",
     "AuditRepository",
     "DigestRepository",
+    "EscalationRepository",
     "CategoryRepository",
     "OutboxRepository",
     "PatternRepository",
+    "PrivacyRepository",
+    "Raised",
+    "RetentionOutcome",
     "GroupRepository",
     "ReportRepository",
     "ReporterRepository",

@@ -67,17 +67,19 @@ class DigestRepository:
         return [s for s in await self.session.scalars(query) if s and s.strip()]
 
     async def record_run(self, *, team_id: int, period_start: datetime,
-                         period_end: datetime) -> bool:
+                         period_end: datetime, sent: bool = True) -> bool:
         """Claim a team's period; False when it already ran (insert-or-ignore on the unique)."""
         insert = upsert_insert(self.session, DigestRun.__table__).values(
-            team_id=team_id, period_start=period_start, period_end=period_end,
+            team_id=team_id, period_start=period_start, period_end=period_end, sent=sent,
             created_at=utcnow())
         statement = insert.on_conflict_do_nothing(index_elements=["team_id", "period_start"])
         result = await self.session.execute(statement)
         return result.rowcount == 1  # type: ignore[attr-defined]
 
-    async def last_run(self, *, team_id: int) -> DigestRun | None:
-        """Return the team's latest recorded period, or None before its first digest."""
-        query = (select(DigestRun).where(DigestRun.team_id == team_id)
-                 .order_by(DigestRun.period_start.desc()).limit(1))
+    async def last_run(self, *, team_id: int, sent: bool | None = None) -> DigestRun | None:
+        """Return the team's latest recorded period (only sent ones if sent=True), or None."""
+        query = select(DigestRun).where(DigestRun.team_id == team_id)
+        if sent is not None:
+            query = query.where(DigestRun.sent.is_(sent))
+        query = query.order_by(DigestRun.period_end.desc()).limit(1)
         return await self.session.scalar(query)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import GroupLink, LinkCode
+from storage.models import GroupLink, LinkCode, OutboxMessage
 from storage.repositories.teams import new_join_code, normalise_code
 
 LINK_CODE_VALID_FOR = timedelta(days=7)
@@ -64,9 +64,45 @@ class GroupRepository:
         await self.session.flush()
         return link
 
+    async def open_codes(self, *, now: datetime) -> builtins.list[LinkCode]:
+        """Codes made and not yet used or expired, oldest first."""
+        query = (select(LinkCode).where(LinkCode.used_at.is_(None), LinkCode.expires_at > now)
+                 .order_by(LinkCode.created_at, LinkCode.id))
+        return list(await self.session.scalars(query))
+
+    async def cancel_code(self, *, code_id: int, now: datetime) -> LinkCode | None:
+        """Make an unused code unusable at once (it expires now); None if there is none."""
+        code = await self.session.get(LinkCode, code_id)
+        if code is None or code.used_at is not None or code.expires_at <= now:
+            return None
+        code.expires_at = now
+        await self.session.flush()
+        return code
+
+    async def get_by_id(self, *, link_id: int) -> GroupLink | None:
+        """Return a link by its id."""
+        return await self.session.get(GroupLink, link_id)
+
     async def get(self, *, chat_id: int) -> GroupLink | None:
         """Return a chat's link, active or not."""
         return await self.session.scalar(select(GroupLink).where(GroupLink.chat_id == chat_id))
+
+    async def move(self, *, chat_id: int, to_chat_id: int) -> GroupLink | None:
+        """Follow a group upgraded to a supergroup (a new chat id): the link, and the messages
+        still waiting for it, move to the new id. None when the old chat was not linked."""
+        link = await self.get(chat_id=chat_id)
+        if link is None or link.chat_id == to_chat_id:
+            return None
+        if await self.get(chat_id=to_chat_id) is not None:
+            return None  # the supergroup was linked on its own already: that link stands
+        link.chat_id = to_chat_id
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.chat_id == chat_id, OutboxMessage.is_group.is_(True),
+                   OutboxMessage.status == "pending")
+            .values(chat_id=to_chat_id))
+        await self.session.flush()
+        return link
 
     async def deactivate(self, *, chat_id: int, reason: str, now: datetime) -> GroupLink | None:
         """Stop sending to a chat; returns the link it ended, or None when none was active."""

@@ -1,4 +1,4 @@
-"""The workers who report, keyed by their Telegram user id."""
+"""The workers who report: team and language, under a pseudonymous key of their Telegram id."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Final, Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.identity import telegram_key
 from storage.models import Reporter
 
 
@@ -24,8 +25,13 @@ Unset = Literal[_Unset.UNSET]
 class ReporterRepository:
     """Reads and writes reporters."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, *, identity_key: bytes = b"") -> None:
         self.session = session
+        self.identity_key = identity_key
+
+    def key_for(self, telegram_user_id: int) -> str:
+        """The reporter key of a Telegram user (raises without an identity key)."""
+        return telegram_key(self.identity_key, telegram_user_id)
 
     async def get(self, *, reporter_id: int) -> Reporter | None:
         """Return a reporter by id."""
@@ -33,24 +39,17 @@ class ReporterRepository:
 
     async def get_by_telegram_id(self, *, telegram_user_id: int) -> Reporter | None:
         """Return the reporter with this Telegram user id."""
-        query = select(Reporter).where(Reporter.telegram_user_id == telegram_user_id)
+        query = select(Reporter).where(Reporter.telegram_key == self.key_for(telegram_user_id))
         return await self.session.scalar(query)
 
     async def create(
         self,
         *,
         telegram_user_id: int,
-        first_name: str | None = None,
-        username: str | None = None,
         language: str | None = None,
     ) -> Reporter:
-        """Create a reporter."""
-        reporter = Reporter(
-            telegram_user_id=telegram_user_id,
-            first_name=first_name,
-            username=username,
-            language=language,
-        )
+        """Create a reporter; only the key of the Telegram id is stored."""
+        reporter = Reporter(telegram_key=self.key_for(telegram_user_id), language=language)
         self.session.add(reporter)
         await self.session.flush()
         return reporter
@@ -61,16 +60,9 @@ class ReporterRepository:
         *,
         team_id: int | None | Unset = UNSET,
         language: str | None | Unset = UNSET,
-        first_name: str | None | Unset = UNSET,
-        username: str | None | Unset = UNSET,
     ) -> Reporter:
         """Change the given fields of a reporter; fields not passed are left alone."""
-        fields = {
-            "team_id": team_id,
-            "language": language,
-            "first_name": first_name,
-            "username": username,
-        }
+        fields = {"team_id": team_id, "language": language}
         for name, value in fields.items():
             if value is not UNSET:
                 setattr(reporter, name, value)

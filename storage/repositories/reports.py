@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Report, ReportFactor, ReportTold
+from storage.models import Report, ReportFactor, ReportIdentity, ReportTold
 from storage.references import next_reference
 from storage.repositories.report_search import filter_conditions, sort_order
 from storage.repositories.reporters import UNSET, Unset
@@ -18,7 +20,11 @@ from storage.vocab import FACTORS, REPORT_STATUSES, SEVERITIES, TIERS
 
 _COPIED_FIELDS = (
     "draft_key",
-    "reporter_id",
+    "confidentiality",
+    "kind",
+    "tier",
+    "someone_harmed",
+    "safeguarding_concern",
     "team_id",
     "language",
     "occurred_date",
@@ -111,12 +117,19 @@ class ReportRepository:
         redacted_summary: str | None | Unset = UNSET,
         redacted_prevented: str | None | Unset = UNSET,
         factors: Iterable[str] | Unset = UNSET,
+        now: datetime | None = None,
     ) -> Report:
-        """Change a reviewer's fields; the worker's own answers have no parameter here."""
+        """Change a reviewer's fields; the worker's own answers have no parameter here.
+
+        Closing stamps closed_at (`now`, default the present), which starts the clock on
+        erasing who reported; reopening a closed report clears it.
+        """
         # locals() is exactly the keyword arguments here; _CURATION_FIELDS picks the columns.
         fields = {k: v for k, v in locals().items() if k in _CURATION_FIELDS and v is not UNSET}
         _check_vocabulary(fields)
         wanted = None if factors is UNSET else _checked_factors(factors)
+        if "status" in fields:
+            fields.update(_closed_at(report, fields["status"], now))
         for name, value in fields.items():
             setattr(report, name, value)
         if wanted is not None:
@@ -131,6 +144,9 @@ class ReportRepository:
         report.told = [ReportTold(party=party) for party in dict.fromkeys(data.told)]
         self.session.add(report)
         await self.session.flush()
+        if data.identity is not None:
+            self.session.add(ReportIdentity(report_id=report.id, **asdict(data.identity)))
+            await self.session.flush()
         return report
 
     async def _get_by_draft_key(self, draft_key: str) -> Report | None:
@@ -154,6 +170,19 @@ _CURATION_FIELDS = frozenset(
         "redacted_summary",
     }
 )
+
+
+# A report is finished when closed, or found not to be a near miss: either starts the clock.
+FINISHED_STATUSES = frozenset({"closed", "not_near_miss"})
+
+
+def _closed_at(report: Report, status: object, now: datetime | None) -> dict[str, object]:
+    """closed_at to set for a status change: stamped on closing, cleared on reopening."""
+    if status in FINISHED_STATUSES and report.closed_at is None:
+        return {"closed_at": now or datetime.now(UTC)}
+    if status not in FINISHED_STATUSES and report.closed_at is not None:
+        return {"closed_at": None}
+    return {}
 
 
 def _check_vocabulary(fields: dict[str, object]) -> None:

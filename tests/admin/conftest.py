@@ -18,11 +18,10 @@ from nearmiss.settings import Settings
 from storage.repositories import (
     ActionRepository,
     AdminUserRepository,
-    ReporterRepository,
     ReportRepository,
     TeamRepository,
 )
-from storage.schemas import ReportCreate
+from storage.schemas import ReportCreate, ReporterIdentity
 from tests.helpers.admin_client import AdminClient
 
 PASSWORD = "correct horse battery staple"
@@ -40,10 +39,13 @@ class World:
     action_a: int
 
 
-async def _report(session: AsyncSession, *, team_id: int, reporter_id: int, key: str,
+AMARA = ReporterIdentity(555, "Amara", "amara_k")
+
+
+async def _report(session: AsyncSession, *, team_id: int, key: str,
                   what: str, category: str = "medication") -> int:
     report = await ReportRepository(session).create(data=ReportCreate(
-        draft_key=key, reporter_id=reporter_id, team_id=team_id, language="en",
+        draft_key=key, identity=AMARA, team_id=team_id, language="en",
         occurred_date=date.today() - timedelta(days=2), occurred_time=None,
         time_of_day="morning", place="Lounge", place_id=None, category=category,
         what_happened=what, how_prevented="Second check at the trolley",
@@ -64,11 +66,9 @@ async def seed_world(sessionmaker: async_sessionmaker[AsyncSession]) -> World:
         teams = TeamRepository(session)
         a = await teams.create(name="Rosewood House", places=("Lounge",))
         b = await teams.create(name="Oak Lodge", places=("Hall",))
-        reporter = await ReporterRepository(session).create(
-            telegram_user_id=555, first_name="Amara", username="amara_k")
-        report_a = await _report(session, team_id=a.id, reporter_id=reporter.id, key="a",
+        report_a = await _report(session, team_id=a.id, key="a",
                                  what="Mrs Jones nearly got Mr Smith's tablets")
-        report_b = await _report(session, team_id=b.id, reporter_id=reporter.id, key="b",
+        report_b = await _report(session, team_id=b.id, key="b",
                                  what="Hoist sling wrong size at Oak Lodge")
         action = await ActionRepository(session).create(
             report_id=report_a, description="Photo ID on every MAR chart", owner="Deputy manager",

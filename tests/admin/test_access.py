@@ -34,6 +34,12 @@ ROUTES = [
     ("GET", "/admin/reporter/list", None, (200, 403, 403)),
     ("GET", "/admin/admin-user/list", None, (200, 403, 403)),
     ("GET", "/admin/admin-user/create", None, (200, 403, 403)),
+    ("GET", "/admin/team-contact/list", None, (200, 403, 403)),
+    ("GET", "/admin/escalations", None, (200, 200, 403)),
+    ("GET", "/admin/privacy", None, (200, 403, 403)),
+    ("POST", "/admin/privacy/policy", {"identity_days_after_closure": "90", "report_years": "8"},
+     (303, 403, 403)),
+    ("POST", "/admin/privacy/access", {"telegram_user_id": "555"}, (200, 403, 403)),
 ]
 
 

@@ -76,7 +76,7 @@ async def test_csv_export_neutralises_formulas(as_role, world: World,
     async with sessionmaker() as session:
         for index, text in enumerate(hostile):
             await ReportRepository(session).create(data=ReportCreate(
-                draft_key=f"hostile-{index}", reporter_id=None, team_id=world.team_a,
+                confidentiality="anonymous", draft_key=f"hostile-{index}", team_id=world.team_a,
                 language="en", occurred_date=date.today(), occurred_time=None,
                 time_of_day="night", place="=Lounge", place_id=None, category="other",
                 what_happened=text, how_prevented="@prevented", immediate_action=None,
@@ -112,3 +112,20 @@ async def test_the_governance_report_prints_as_html_and_pdf(as_role, world: Worl
     pdf = await reviewer.get(f"/admin/governance?{period}&format=pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+
+
+async def test_closing_in_the_admin_starts_the_clock_on_the_identity(
+        as_role, world: World, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    reviewer = await as_role("reviewer")
+    path = f"/admin/reports/{world.report_a}/curate"
+    before = datetime.now(UTC)
+    await reviewer.post(path, {"status": "closed"})
+    async with sessionmaker() as session:
+        report = await ReportRepository(session).get_by_id(report_id=world.report_a)
+    assert report is not None and report.closed_at is not None and report.closed_at >= before
+    page = (await reviewer.get(f"/admin/reports/{world.report_a}")).text
+    assert "closed_at" in page[page.index('id="audit"'):]
+    await reviewer.post(path, {"status": "in_review"})
+    async with sessionmaker() as session:
+        report = await ReportRepository(session).get_by_id(report_id=world.report_a)
+    assert report is not None and report.closed_at is None

@@ -22,7 +22,7 @@ from storage.models import Action, Report, ReportTold, Team
 
 TEXT_FIELDS = ("reference", "time_of_day", "place", "category", "status", "severity", "tier",
                "what_happened", "how_prevented", "immediate_action", "suggestions",
-               "redacted_summary")
+               "redacted_summary", "kind", "confidentiality")
 
 
 def a_report(report_id: int = 1, **fields: object) -> Report:
@@ -33,6 +33,7 @@ def a_report(report_id: int = 1, **fields: object) -> Report:
         what_happened="Pots swapped on the trolley.", how_prevented="Checked the MAR chart.",
         immediate_action="Told the nurse.", suggestions="Label the slots.",
         redacted_summary="Two people's medicines were nearly swapped.",
+        kind="near_miss", confidentiality="confidential",
         submitted_at=datetime(2026, 3, 14, 18, 30, tzinfo=UTC),
     )
     values.update(fields)
@@ -83,7 +84,7 @@ def test_newlines_quotes_and_commas_survive_a_round_trip() -> None:
 
 
 def test_columns_hold_the_report_and_no_reporter_identity() -> None:
-    report = a_report(reporter_id=99, occurred_time=None, severity=None)
+    report = a_report(occurred_time=None, severity=None)
 
     header, row = read(reports_csv([report], team_names={1: "Oak House"}, action_counts={1: 2}))
 
@@ -91,6 +92,7 @@ def test_columns_hold_the_report_and_no_reporter_identity() -> None:
     assert cells["Reference"] == "NM-2026-0001"
     assert cells["Occurred time"] == "" and cells["Severity"] == ""
     assert cells["Actions"] == "2"
+    assert cells["Kind"] == "near_miss" and cells["Confidentiality"] == "confidential"
     assert not any("reporter" in name.lower() or "telegram" in name.lower() for name in header)
     assert "99" not in row
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import LinkCode
-from storage.repositories import GroupRepository
+from storage.models import LinkCode, OutboxMessage
+from storage.repositories import GroupRepository, OutboxRepository
 from storage.repositories.teams import CODE_ALPHABET, CODE_LENGTH
 from tests.admin.conftest import World
 
@@ -76,5 +76,48 @@ async def test_only_administrators_reach_group_chats(
     client = await as_role(role)
     assert (await client.get("/admin/groups")).status_code == 403
     assert (await client.post(f"/admin/groups/{world.team_a}/code")).status_code == 403
+    assert (await client.post("/admin/groups/link/1/unlink")).status_code == 403
+    assert (await client.post("/admin/groups/code/1/cancel")).status_code == 403
     assert await _codes(sessionmaker) == []
     assert "/admin/groups" not in (await client.get("/admin/reports")).text  # not in the menu
+
+
+async def test_an_admin_unlinks_a_group_and_what_waited_for_it_is_not_sent(
+        as_role, world: World, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    now = datetime.now(UTC)
+    async with sessionmaker.begin() as session:
+        link = await GroupRepository(session).link(team_id=world.team_a, chat_id=-1001,
+                                                   title="Rosewood leads", linked_by=7, now=now)
+        await OutboxRepository(session).enqueue(batch="bulletin:1", kind="bulletin", messages=[
+            (-1001, True, "Learning"), (-1002, True, "Learning")])
+    admin = await as_role("admin")
+    assert (await admin.post(f"/admin/groups/link/{link.id}/unlink", token="forged")
+            ).status_code == 403
+    response = await admin.post(f"/admin/groups/link/{link.id}/unlink")
+    assert response.status_code == 303
+    async with sessionmaker() as session:
+        after = await GroupRepository(session).get(chat_id=-1001)
+        rows = dict((await session.execute(
+            select(OutboxMessage.chat_id, OutboxMessage.status))).all())
+    assert after is not None and not after.active and after.deactivated_reason == "admin"
+    assert rows == {-1001: "failed", -1002: "pending"}
+    assert "unlinked in the admin panel" in (await admin.get("/admin/groups")).text
+    assert (await admin.post("/admin/groups/link/999999/unlink")).status_code == 404
+
+
+async def test_an_unused_code_is_listed_without_the_code_and_can_be_cancelled(
+        as_role, world: World, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    admin = await as_role("admin")
+    code = CODE.search((await admin.post(f"/admin/groups/{world.team_a}/code")).text)
+    assert code is not None
+    page = (await admin.get("/admin/groups")).text
+    assert "Unused code made by admin@example.org" in page and code.group(1) not in page
+    (stored,) = await _codes(sessionmaker)
+
+    assert (await admin.post(f"/admin/groups/code/{stored.id}/cancel")).status_code == 303
+
+    assert "Unused code made by" not in (await admin.get("/admin/groups")).text
+    async with sessionmaker.begin() as session:
+        assert await GroupRepository(session).use_code(
+            code=code.group(1), chat_id=-1001, now=datetime.now(UTC)) is None
+    assert (await admin.post(f"/admin/groups/code/{stored.id}/cancel")).status_code == 404

@@ -27,14 +27,20 @@ from conversations.prompts import Prompt
 
 NOW = datetime(2026, 11, 22, 15, 0)
 CTX = Context(now=NOW, places=("Lounge", "Kitchen", "Garden"))
+NO_HARM = "No, nobody was harmed and I have no concern"
 
 
 class Walk:
-    """Drives the flow like a person, keeping the latest draft and prompt."""
+    """Drives the flow like a person, keeping the latest draft and prompt.
 
-    def __init__(self, ctx: Context = CTX) -> None:
+    Past the harm question by default (answered "no"), since most tests are about the rest.
+    """
+
+    def __init__(self, ctx: Context = CTX, *, harm: str | None = NO_HARM) -> None:
         self.ctx = ctx
         self.result = start(ctx)
+        if harm is not None:
+            self.tap(harm)
 
     @property
     def draft(self) -> Draft:
@@ -77,6 +83,7 @@ class Walk:
         self.tap("Manager / team lead")
         self.tap("Done")
         self.tap("Skip")
+        self.tap("Named")
         assert self.draft.step == REVIEW
 
 
@@ -93,10 +100,13 @@ def test_a_full_report_collects_every_answer() -> None:
     assert answers.how_prevented == "Second staff check caught it"
     assert (answers.immediate_action, answers.suggestions) == (None, None)
     assert answers.told == ("manager",)
+    assert (answers.someone_harmed, answers.safeguarding_concern) == (False, False)
+    assert answers.confidentiality == "named"
+    assert not result.escalate and not walk.draft.escalated
 
 
 def test_each_question_says_where_the_worker_is() -> None:
-    walk = Walk()
+    walk = Walk(harm=None)
     first = walk.prompt.lines[0]
     assert first == Msg("Question {number} of {total}", {"number": 1, "total": len(STEPS)})
     assert all(button.code != "back" for row in walk.prompt.rows for button in row)
@@ -126,9 +136,9 @@ def test_back_shows_the_answer_kept_and_keep_moves_on() -> None:
 
 
 def test_skip_only_where_a_question_is_optional() -> None:
-    walk = Walk()
+    walk = Walk(harm=None)
     walk.press("skip")
-    assert walk.draft.step == "date"
+    assert walk.draft.step == "harm"
     assert walk.notice() == "That button is no longer available. Please choose again."
 
 
@@ -166,7 +176,7 @@ def test_cancel_asks_first_then_keeps_or_discards() -> None:
 
 @pytest.mark.parametrize("code", ["c99", "edit:nonsense", "zzz", "c-1", "keep", "done"])
 def test_forged_buttons_change_nothing(code: str) -> None:
-    walk = Walk()
+    walk = Walk(harm=None)
     before = walk.draft
     walk.press(code)
     assert walk.draft == before
@@ -232,6 +242,7 @@ def test_submit_rechecks_a_date_changed_to_today() -> None:
     walk.tap("Skip")
     walk.tap("Nobody yet")
     walk.tap("Skip")
+    walk.tap("Anonymous")
     walk.tap("Date")
     walk.tap("Today")
     result = walk.tap("Submit report")
@@ -263,6 +274,7 @@ def test_the_summary_shortens_long_answers_but_the_draft_keeps_them() -> None:
     walk.tap("Skip")
     walk.tap("Nobody yet")
     walk.tap("Skip")
+    walk.tap("Confidential")
     for line in walk.prompt.lines:
         if isinstance(line, Field) and line.label == Msg("What nearly happened"):
             summary_values.append(line.value)
@@ -279,7 +291,7 @@ def test_a_draft_survives_json_and_a_resume() -> None:
     assert again == walk.draft
     resumed = advance(again, Resume(), CTX)
     assert resumed.prompt is not None and resumed.prompt.step == "place"
-    assert Draft.from_dict({"step": "nonsense"}).step == "date"
+    assert Draft.from_dict({"step": "nonsense"}).step == "harm"
 
 
 def test_review_answers_read_back() -> None:
@@ -295,6 +307,7 @@ def test_review_answers_read_back() -> None:
     walk.tap("Family")
     walk.tap("Done")
     walk.type("Remove loose rugs")
+    walk.tap("Confidential")
     values = {line.label.msgid: line.value for line in walk.prompt.lines
               if isinstance(line, Field)}
     assert values["Date"] == date(2026, 11, 21)
@@ -302,4 +315,138 @@ def test_review_answers_read_back() -> None:
                                  {"time": "14:30", "part_of_day": Msg("Afternoon")})
     assert values["Who was told"] == (Msg("Nurse"), Msg("Family"))
     assert values["Immediate action"] == "Told the handyman"
+    assert values["Harm or safeguarding"] == Msg(NO_HARM)
+    assert values["Privacy"] == Msg("Confidential")
     assert collect(walk.draft.key, walk.draft.answers).occurred_time == time(14, 30)
+
+
+def _codes(prompt: Prompt) -> list[list[str]]:
+    return [[button.code for button in row] for row in prompt.rows]
+
+
+def test_the_harm_question_comes_first_with_one_answer_per_row() -> None:
+    walk = Walk(harm=None)
+    assert walk.draft.step == "harm"
+    assert _codes(walk.prompt) == [["c0"], ["c1"], ["c2"], ["c3"], ["cancel"]]
+    walk.type("no")
+    assert walk.notice() == "Please tap one of the buttons."
+    result = walk.tap(NO_HARM)
+    assert not result.escalate and not walk.draft.escalated
+    assert walk.draft.answers["harm"] == {"harmed": False, "safeguarding": False}
+    assert walk.draft.step == "date"
+
+
+@pytest.mark.parametrize(("label", "flags"), [
+    ("Yes, someone was hurt or harmed", {"harmed": True, "safeguarding": False}),
+    ("Yes, I have a safeguarding concern", {"harmed": False, "safeguarding": True}),
+    ("Yes, both", {"harmed": True, "safeguarding": True}),
+])
+def test_a_yes_escalates_the_draft_once(label: str, flags: dict[str, bool]) -> None:
+    walk = Walk(harm=None)
+    result = walk.tap(label)
+    assert result.escalate and walk.draft.escalated
+    assert walk.draft.answers["harm"] == flags
+    assert walk.draft.step == "date"  # the flow goes on: the report is still wanted
+    walk.tap("Back")
+    assert Field(Msg("Your answer so far"), Msg(label)) in walk.prompt.lines
+    assert not walk.tap("Keep this answer").escalate
+    walk.tap("Back")
+    assert not walk.tap("Yes, both").escalate  # already escalated: contacts told once
+    assert walk.draft.answers["harm"] == {"harmed": True, "safeguarding": True}
+
+
+def test_a_double_tap_on_the_harm_question_escalates_once() -> None:
+    walk = Walk(harm=None)
+    assert walk.tap("Yes, someone was hurt or harmed").escalate
+    again = walk.press("c1", step="harm")  # the same button, tapped again
+    assert not again.escalate and walk.draft.step == "date"
+    assert walk.notice() == ("That button belongs to an earlier question. "
+                             "Here is where we are now.")
+
+
+def test_a_yes_given_from_the_summary_escalates_and_returns_to_it() -> None:
+    walk = Walk()
+    walk.to_review()
+    walk.tap("Harm or safeguarding")
+    assert walk.draft.step == "harm"
+    result = walk.tap("Yes, I have a safeguarding concern")
+    assert result.escalate and walk.draft.step == REVIEW
+    walk.tap("Harm or safeguarding")
+    assert not walk.tap(NO_HARM).escalate
+    assert walk.draft.escalated  # nobody can be untold: the draft stays an escalation
+    answers = collect(walk.draft.key, walk.draft.answers)
+    assert (answers.someone_harmed, answers.safeguarding_concern) == (False, False)
+
+
+def test_an_escalated_draft_survives_json() -> None:
+    walk = Walk(harm="Yes, both")
+    again = Draft.from_dict(json.loads(json.dumps(walk.draft.to_dict())))
+    assert again == walk.draft and again.escalated
+
+
+def test_the_privacy_question_is_last_and_explains_each_choice() -> None:
+    walk = Walk()
+    for label in ("Today", "Morning", "Lounge", "Medication"):
+        walk.tap(label)
+    walk.type("Wrong tablets nearly given")
+    walk.type("Checked the chart")
+    walk.tap("Skip")
+    walk.tap("Nobody yet")
+    walk.tap("Skip")
+    assert walk.draft.step == "confidentiality"
+    question = walk.prompt.lines[1]
+    assert isinstance(question, Msg)
+    for word in ("Named:", "Confidential:", "Anonymous:", "only administrators"):
+        assert word in question.msgid
+    assert _codes(walk.prompt) == [["c0"], ["c1"], ["c2"], ["back", "cancel"]]
+    walk.tap("Back")
+    assert walk.draft.step == "suggestions"
+    walk.tap("Skip")
+    walk.tap("Anonymous")
+    assert walk.draft.step == REVIEW
+    walk.tap("Back")
+    assert walk.draft.step == "confidentiality"
+    walk.tap("Keep this answer")
+    walk.tap("Privacy")
+    walk.tap("Confidential")
+    assert walk.draft.step == REVIEW
+    assert walk.tap("Submit report").outcome == "submitted"
+    assert collect(walk.draft.key, walk.draft.answers).confidentiality == "confidential"
+
+
+def test_the_summary_shows_and_changes_both_new_answers() -> None:
+    walk = Walk()
+    walk.to_review()
+    fields = {line.label.msgid: line.value for line in walk.prompt.lines
+              if isinstance(line, Field)}
+    assert fields["Harm or safeguarding"] == Msg(NO_HARM)
+    assert fields["Privacy"] == Msg("Named")
+    edits = {button.code for row in walk.prompt.rows for button in row}
+    assert {"edit:harm", "edit:confidentiality"} <= edits
+
+
+def test_a_draft_from_before_the_new_questions_asks_them_at_submit() -> None:
+    walk = Walk()
+    walk.to_review()
+    answers = {k: v for k, v in walk.draft.answers.items()
+               if k not in ("harm", "confidentiality")}
+    walk.result = advance(Draft.from_dict({**walk.draft.to_dict(), "answers": answers}),
+                          Resume(), CTX)
+    walk.tap("Submit report")
+    assert walk.draft.step == "harm"
+    assert walk.notice() == "This question still needs an answer."
+    assert walk.tap("Yes, someone was hurt or harmed").escalate
+    walk.tap("Submit report")
+    assert walk.draft.step == "confidentiality"
+    walk.tap("Named")
+    assert walk.tap("Submit report").outcome == "submitted"
+
+
+@pytest.mark.parametrize(("step", "value"), [("confidentiality", "public"), ("harm", "yes")])
+def test_a_forged_stored_answer_is_asked_again(step: str, value: str) -> None:
+    walk = Walk()
+    walk.to_review()
+    forged = {**walk.draft.to_dict(), "answers": {**walk.draft.answers, step: value}}
+    walk.result = advance(Draft.from_dict(forged), Resume(), CTX)
+    result = walk.tap("Submit report")
+    assert result.outcome is None and walk.draft.step == step

@@ -13,6 +13,7 @@ from admin.security import hash_password
 from nearmiss.settings import Settings
 from storage.models import Team
 from storage.repositories import AdminUserRepository
+from tests.e2e.flow import NO_HARM
 from tests.helpers.bot_runner import RunningBot
 from tests.helpers.fake_telegram import FakeTelegram
 from tests.helpers.web import CHROMIUM, CHROMIUM_ARGS, need_chromium, serve
@@ -47,13 +48,14 @@ async def admin_url(settings: Settings, sessionmaker: async_sessionmaker[AsyncSe
 async def _file_report(fake: FakeTelegram, team: Team) -> str:
     chat = fake.private_chat(7001, "Amara")
     await chat.send(f"/start {team.code}")
-    for label in ("Yesterday", "Evening", "Kitchen", "Medication"):
+    for label in (NO_HARM, "Yesterday", "Evening", "Kitchen", "Medication"):
         await chat.click(label)
     await chat.send("Tablets for room 4 were nearly given to room 5 <3 & A&E avoided")
     await chat.send("The second signature check caught it")
     await chat.click("Skip")
     await chat.click("Nobody yet")
     await chat.click("Skip")
+    await chat.click("Named")
     await chat.click("Submit report")
     reference = chat.last_text().split("reference ")[1].split(".")[0]
     assert reference.startswith("NM-")
@@ -140,6 +142,7 @@ async def test_an_admin_adds_a_place_that_workers_then_see_in_the_bot(
         assert "Medication room" in await page.content()
     chat = fake.private_chat(7002, "Bea")
     await chat.send(f"/start {team.code}")
+    await chat.click(NO_HARM)
     await chat.click("Today")
     await chat.click("Night")
     assert "Medication room" in chat.buttons()

@@ -725,6 +725,25 @@ async def test_blocked_user_is_forbidden_until_they_write_again(fake: FakeTelegr
     assert (await send_text(fake, "hi"))[0] == 200
 
 
+async def test_a_user_who_never_started_the_bot_cannot_be_messaged_first(
+    fake: FakeTelegram,
+) -> None:
+    fake.known_user(5202, "Owen", username="owen_oncall")
+    cant = "Forbidden: bot can't initiate conversation with a user"
+    assert_rejected(await call(fake, "sendMessage", chat_id=5202, text="hi"), 403, cant)
+    assert_rejected(await call(fake, "sendMessage", chat_id=5303, text="hi"), 400,
+                    "Bad Request: chat not found")  # nobody Telegram knows
+    group = fake.group_chat(-100777, "Rosewood team")
+    await group.send("hello", from_user=5404, wait=False)  # seen in a group, never started
+    assert_rejected(await call(fake, "sendMessage", chat_id=5404, text="hi"), 403, cant)
+    fake.private_chat(5202, "Owen")  # they open the bot at last
+    assert (await call(fake, "sendMessage", chat_id=5202, text="hi"))[0] == 200
+    async with make_bot(fake) as bot:
+        fake.known_user(5505, "Nia")
+        with pytest.raises(TelegramForbiddenError, match="can't initiate conversation"):
+            await bot.send_message(5505, "hi")
+
+
 async def test_webhook_conflicts_with_polling(fake: FakeTelegram) -> None:
     assert_rejected(
         await call(fake, "setWebhook", url="http://x.org/hook"), 400, "Bad Request: bad webhook"

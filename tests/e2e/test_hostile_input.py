@@ -5,13 +5,15 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import Report, Team
+from storage.models import Escalation, Report, Team
+from tests.e2e.flow import no_harm, privacy
 from tests.helpers.bot_runner import RunningBot
 from tests.helpers.fake_telegram import FakeTelegram
 
 
 async def _to_question(chat, team: Team, question: str) -> None:
     await chat.send(f"/start {team.code}")
+    await no_harm(chat)
     await chat.click("Yesterday")
     await chat.click("Morning")
     await chat.click("Lounge")
@@ -26,9 +28,13 @@ async def test_non_text_messages_are_reprompted(fake: FakeTelegram, running: Run
     for send in (chat.send_sticker, chat.send_photo, chat.send_voice, chat.send_document):
         await send()
         assert "I can only read text here" in chat.last_text()
-        assert "When did it happen?" in chat.last_text()
+        assert "was anyone hurt or harmed" in chat.last_text()
+    await chat.send("yes")  # the harm question is answered with a tap, never guessed
+    assert "Please tap one of the buttons" in chat.last_text()
+    await no_harm(chat)
     await chat.send_raw_message({"location": {"latitude": 51.48, "longitude": -3.18}})
     assert "I can only read text here" in chat.last_text()
+    assert "When did it happen?" in chat.last_text()
     await chat.click("Today")
     assert "Roughly what time" in chat.last_text()
 
@@ -37,6 +43,7 @@ async def test_emoji_empty_and_nonsense_answers_are_reprompted(
         fake: FakeTelegram, running: RunningBot, team: Team) -> None:
     chat = fake.private_chat(2002, "Huw")
     await chat.send(f"/start {team.code}")
+    await no_harm(chat)
     await chat.send("🙂")
     assert "couldn't read that date" in chat.last_text()
     await chat.send("31/02")
@@ -79,6 +86,7 @@ async def test_user_text_is_echoed_exactly_and_telegram_accepts_it(
     await chat.click("Nurse")
     await chat.click("Done")
     await chat.send("x" * 2990 + " <&> end")
+    await privacy(chat)
     summary = chat.last_text()
     assert what in summary
     assert "Checked the notes & the wristband <i>twice</i>" in summary
@@ -96,6 +104,7 @@ async def test_the_longest_answers_still_fit_one_summary(
         fake: FakeTelegram, running: RunningBot, team: Team) -> None:
     chat = fake.private_chat(2005, "Kim")
     await chat.send(f"/start {team.code}")
+    await chat.click("Yes, both")
     await chat.click("Today")
     await chat.click("Night")
     await chat.send("&" * 200)
@@ -107,6 +116,7 @@ async def test_the_longest_answers_still_fit_one_summary(
     await chat.click("Other")
     await chat.click("Done")
     await chat.send("A&E " * 749)
+    await chat.click("Confidential")
     assert "Please check your report" in chat.last_text()
     # assert_no_rejections at teardown proves Telegram took every message, summary included.
 
@@ -116,13 +126,18 @@ async def test_forged_and_stale_buttons_change_nothing(
         sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     chat = fake.private_chat(2006, "Lowri")
     await chat.send(f"/start {team.code}")
+    harm_question = chat.last_message()
+    await no_harm(chat)
     first_question = chat.last_message()
-    assert first_question is not None
+    assert first_question is not None and harm_question is not None
     await chat.click("Today")
     await chat.click_data("r|date|c1", message_id=first_question.message_id)
     assert "That button belongs to an earlier question" in chat.last_text()
+    await chat.click_data("r|harm|c3", message_id=harm_question.message_id)
+    assert "That button belongs to an earlier question" in chat.last_text()
     assert "Roughly what time" in chat.last_text()
     for forged in ("r|time|c99", "r|time|edit:what", "r|review|submit", "r|time|",
+                   "r|harm|c1", "r|confidentiality|c2",
                    "lang|xx", "nonsense", "r|time|c0|extra", "go|elsewhere"):
         await chat.click_data(forged)
     assert "Roughly what time" in chat.last_text()
@@ -130,9 +145,10 @@ async def test_forged_and_stale_buttons_change_nothing(
     assert "Where did it happen?" in chat.last_text()
     async with sessionmaker() as session:
         assert (await session.scalars(select(Report))).all() == []
+        assert (await session.scalars(select(Escalation))).all() == []  # no stale "yes" counts
     # Every tap was answered, so no phone is left with a spinning button.
     taps = len([call for call in fake.calls_to("answerCallbackQuery")])
-    assert taps >= 10
+    assert taps >= 13
 
 
 async def test_a_tap_on_a_finished_report_is_answered(
@@ -143,7 +159,7 @@ async def test_a_tap_on_a_finished_report_is_answered(
     assert question is not None
     await chat.click("Cancel")
     await chat.click("Yes, discard it")
-    await chat.click_data("r|date|c0", message_id=question.message_id)
+    await chat.click_data("r|harm|c0", message_id=question.message_id)
     assert "already been sent or discarded" in chat.last_text()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
@@ -23,6 +24,7 @@ from storage.repositories import (
     TeamRepository,
 )
 from storage.schemas import ReportCreate
+from tests.e2e.flow import no_harm, privacy
 from tests.helpers.admin_client import AdminClient
 from tests.helpers.bot_runner import RunningBot
 from tests.helpers.fake_telegram import FakeTelegram
@@ -67,7 +69,7 @@ async def _drain(settings: Settings, sessionmaker: async_sessionmaker[AsyncSessi
 async def _report(sessionmaker: async_sessionmaker[AsyncSession], team_id: int) -> int:
     async with sessionmaker.begin() as session:
         report = await ReportRepository(session).create(data=ReportCreate(
-            draft_key="flash", reporter_id=None, team_id=team_id, language="en",
+            confidentiality="anonymous", draft_key="flash", team_id=team_id, language="en",
             occurred_date=date.today(), occurred_time=None, time_of_day="morning",
             place="Kitchen", place_id=None, category="environment",
             what_happened="Mr Evans nearly scalded by the urn", how_prevented="Jo moved him",
@@ -144,6 +146,7 @@ async def test_the_worker_hears_you_said_we_did_in_their_own_language(
 
     chat = fake.private_chat(7100, "Siân", language_code="cy")
     await chat.send(f"/start {team.code}")
+    await no_harm(chat)
     for label in ("Ddoe", "Bore", "Kitchen", "Meddyginiaeth"):
         await chat.click(label)
     await chat.send("Bu bron i breswylydd gael y tabledi anghywir")
@@ -151,8 +154,9 @@ async def test_the_worker_hears_you_said_we_did_in_their_own_language(
     await chat.click("Hepgor")
     await chat.click("Neb eto")
     await chat.click("Hepgor")
+    await privacy(chat, "named")
     await chat.click("Anfon yr adroddiad")
-    reference = chat.last_text().split("Y cyfeirnod yw ")[1].split(".")[0]
+    reference = re.search(r"NM-\d{4}-\d{4}", chat.last_text())[0]
     async with sessionmaker.begin() as session:
         session.info["actor"] = (None, "test-setup")
         report = await ReportRepository(session).get(reference=reference)

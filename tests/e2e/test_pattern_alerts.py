@@ -12,6 +12,7 @@ from bot.sending import OutboxSender
 from nearmiss.settings import Settings
 from storage.models import Team
 from storage.repositories import PatternRepository
+from tests.e2e.flow import NO_HARM
 from tests.e2e.test_learning_flash import LEAD, _link_group
 from tests.helpers.bot_runner import RunningBot
 from tests.helpers.fake_telegram import FakeTelegram
@@ -24,6 +25,7 @@ WORDS = "Mrs Patel nearly given Mr Hughes's tablets at the lunchtime round"
 async def _file(chat: ChatClient, first: str) -> None:
     """One quick report: today, in the kitchen, about medication."""
     await chat.send(first)
+    await chat.click(NO_HARM)
     await chat.click("Today")
     evening = datetime.now(ZoneInfo("Europe/London")).hour >= 12
     await chat.click("Afternoon" if evening else "Night")
@@ -34,6 +36,7 @@ async def _file(chat: ChatClient, first: str) -> None:
     await chat.click("Skip")
     await chat.click("Nobody yet")
     await chat.click("Skip")
+    await chat.click("Named")
     await chat.click("Submit report")
     assert "A reviewer reads every report" in chat.last_text()
 

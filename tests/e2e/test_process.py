@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Report, Team
+from tests.e2e.flow import no_harm, privacy
 from tests.helpers.fake_telegram import ChatClient, FakeTelegram
 
 REPLY_TIMEOUT = 30.0  # a cold start imports aiogram and SQLAlchemy; a slow CI machine needs room
@@ -157,21 +158,23 @@ async def test_a_killed_bot_process_loses_no_answer(
     def click(label: str) -> Callable[[], object]:
         return lambda: chat.click(label, wait=False)
 
-    await _answer(chat, send(f"/start {team.code}"), "Question 1 of 9")
-    await _answer(chat, send("yesterday"), "Question 2 of 9")
-    await _answer(chat, send("22:15"), "Question 3 of 9")
-    await _answer(chat, click("Kitchen"), "Question 4 of 9")
+    await _answer(chat, send(f"/start {team.code}"), "Question 1 of 11")
+    await _answer(chat, lambda: no_harm(chat, wait=False), "Question 2 of 11")
+    await _answer(chat, send("yesterday"), "Question 3 of 11")
+    await _answer(chat, send("22:15"), "Question 4 of 11")
+    await _answer(chat, click("Kitchen"), "Question 5 of 11")
     await bot_process.kill()
     await bot_process.start()
-    await _answer(chat, click("Environment and equipment"), "Question 5 of 9")
-    await _answer(chat, send("Kettle flex trailing across the worktop edge"), "Question 6 of 9")
+    await _answer(chat, click("Environment and equipment"), "Question 6 of 11")
+    await _answer(chat, send("Kettle flex trailing across the worktop edge"), "Question 7 of 11")
     await bot_process.kill()
     await chat.send("Moved the kettle and tucked the flex away", wait=False)  # sent while down
     await bot_process.start()
-    await chat.wait_for(lambda: "Question 7 of 9" in chat.last_text(), timeout=REPLY_TIMEOUT)
-    await _answer(chat, click("Skip"), "Question 8 of 9")
-    await _answer(chat, click("Nobody yet"), "Question 9 of 9")
-    await _answer(chat, click("Skip"), "Please check your report")
+    await chat.wait_for(lambda: "Question 8 of 11" in chat.last_text(), timeout=REPLY_TIMEOUT)
+    await _answer(chat, click("Skip"), "Question 9 of 11")
+    await _answer(chat, click("Nobody yet"), "Question 10 of 11")
+    await _answer(chat, click("Skip"), "Question 11 of 11")
+    await _answer(chat, lambda: privacy(chat, wait=False), "Please check your report")
     await _answer(chat, click("Submit report"), "NM-")
     # SIGTERM: uvicorn shuts down gracefully, stops polling, then exits by the signal (-15).
     assert await bot_process.terminate() in (0, -15)

@@ -129,7 +129,8 @@ async def test_data_for_gathers_the_period_without_worker_words(
 
 def _report(team_id: int, key: str, day: date) -> ReportCreate:
     return ReportCreate(
-        draft_key=key, reporter_id=None, team_id=team_id, language="en", occurred_date=day,
+        confidentiality="anonymous",
+        draft_key=key, team_id=team_id, language="en", occurred_date=day,
         occurred_time=None, time_of_day="morning", place="Lounge", place_id=None,
         category="medication", what_happened="Mrs Jones nearly got the wrong tablets",
         how_prevented="Second check at the trolley", immediate_action=None, told=(),

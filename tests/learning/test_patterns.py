@@ -19,7 +19,8 @@ _keys = itertools.count()
 async def _file(session: AsyncSession, team_id: int, day: int, *, place: str = "Kitchen",
                 category: str = "environment") -> Report:
     return await ReportRepository(session).create(data=ReportCreate(
-        draft_key=f"pattern-{next(_keys)}", reporter_id=None, team_id=team_id, language="en",
+        confidentiality="anonymous",
+        draft_key=f"pattern-{next(_keys)}", team_id=team_id, language="en",
         occurred_date=START + timedelta(days=day), occurred_time=None, time_of_day="morning",
         place=place, place_id=None, category=category, what_happened="Urn left on",
         how_prevented="Turned off", immediate_action=None, told=(), suggestions=None,

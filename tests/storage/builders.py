@@ -21,7 +21,6 @@ def a_report(team_id: int, **changes: object) -> ReportCreate:
     """A complete ReportCreate; keyword arguments replace fields."""
     data = ReportCreate(
         draft_key="draft-1",
-        reporter_id=None,
         team_id=team_id,
         language="en",
         occurred_date=date(2026, 3, 14),
@@ -36,6 +35,7 @@ def a_report(team_id: int, **changes: object) -> ReportCreate:
         told=("nurse",),
         suggestions="Label the trolley slots.",
         submitted_at=SUBMITTED,
+        confidentiality="anonymous",
     )
     return replace(data, **changes)  # type: ignore[arg-type]
 

@@ -191,13 +191,14 @@ async def test_the_database_refuses_raw_sql_on_the_audit_log(
 ) -> None:
     report = await ReportRepository(curator).get_by_id(report_id=report_id)
     assert report is not None
-    await ReportRepository(curator).update_curation(report, status="closed")
+    await ReportRepository(curator).update_curation(report, status="in_review")
     await curator.commit()
 
     async with sessionmaker() as session:
         with pytest.raises(DatabaseError, match="append-only"):
             await session.execute(text(sql))
-    assert _rows(await _trail(sessionmaker, report_id)) == [("report", "status", "new", "closed")]
+    assert _rows(await _trail(sessionmaker, report_id)) == [
+        ("report", "status", "new", "in_review")]
 
 
 async def test_the_bot_stores_reports_without_an_actor(

@@ -6,6 +6,7 @@ import asyncio
 import io
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -13,13 +14,16 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from storage.db import create_engine
+from storage.identity import telegram_key
 from storage.migrate import alembic_config, downgrade, upgrade_async
 from storage.models import Base
 from storage.search_index import is_index_table
 
 TABLES_0005 = {"group_links", "link_codes", "outbox", "bulletins", "bulletin_teams",
                "digest_runs", "pattern_alerts"}
-TABLES = TABLES_0005 | {
+TABLES_0008 = {"report_identities", "team_contacts", "escalations", "retention_policy",
+               "retention_runs", "privacy_log"}
+TABLES = TABLES_0005 | TABLES_0008 | {
     "actions",
     "admin_user_teams",
     "admin_users",
@@ -162,7 +166,8 @@ async def test_0002_down_and_up_again(database_url: str) -> None:
     )
     await asyncio.to_thread(downgrade, database_url, "0001")
 
-    assert await _inspect(database_url, _tables) == TABLES - TABLES_0002 - TABLES_0005
+    assert await _inspect(database_url, _tables) == (TABLES - TABLES_0002 - TABLES_0005
+                                                     - TABLES_0008)
     columns = await _inspect(database_url, lambda c: inspect(c).get_columns("reports"))
     assert not {column["name"] for column in columns} & CURATION_COLUMNS
     indexes = await _inspect(database_url, lambda c: inspect(c).get_indexes("reports"))
@@ -180,6 +185,7 @@ async def test_0002_down_and_up_again(database_url: str) -> None:
     )
     assert teams == [("Oak",)]
     assert triggers == [("audit_log_no_delete",), ("audit_log_no_update",),
+                        ("privacy_log_no_delete",), ("privacy_log_no_update",),
                         ("reports_fts_delete",), ("reports_fts_insert",), ("reports_fts_update",)]
 
 
@@ -199,3 +205,46 @@ def test_0002_protects_the_audit_log_on_postgresql_too() -> None:
     assert "BEFORE TRUNCATE ON audit_log" in up
     assert "safeguarding_referral BOOLEAN DEFAULT false NOT NULL" in up
     assert "DROP FUNCTION audit_log_append_only()" in down
+
+
+async def test_0008_moves_reporters_out_of_reports_and_keeps_only_a_key(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/old.db"
+    await upgrade_async(url, "0007")
+    await _sql(
+        url,
+        "INSERT INTO teams (id, name, code, created_at) VALUES (1, 'Oak', 'C0DE', '2026-01-01')",
+        "INSERT INTO reporters (id, telegram_user_id, team_id, first_name, username, created_at,"
+        " updated_at) VALUES (4, 7000000001, 1, 'Amara', 'amara_k', '2026-01-01', '2026-01-01')",
+        "INSERT INTO reports (id, reference, draft_key, reporter_id, team_id, language,"
+        " occurred_date, time_of_day, place, category, what_happened, how_prevented, status,"
+        " submitted_at, created_at, updated_at) VALUES (1, 'NM-2026-0001', 'd', 4, 1, 'en',"
+        " '2026-01-01', 'morning', 'Lounge', 'falls', 'tablets', 'h', 'closed', '2026-01-01',"
+        " '2026-01-01', '2026-02-01')",
+    )
+
+    await upgrade_async(url, identity_key=b"k" * 32)
+
+    [identities, reporters, reports, found] = await _sql(
+        url,
+        "SELECT report_id, telegram_user_id, first_name, username FROM report_identities",
+        "SELECT * FROM reporters",
+        "SELECT confidentiality, kind, closed_at FROM reports",
+        "SELECT rowid FROM reports_fts WHERE reports_fts MATCH 'tablets'",
+    )
+    assert identities == [(1, 7000000001, "Amara", "amara_k")]
+    [reporter] = reporters
+    assert telegram_key(b"k" * 32, 7000000001) in reporter
+    assert not {7000000001, "Amara", "amara_k"} & set(reporter)
+    assert reports == [("named", "near_miss", "2026-02-01")]  # closed: from updated_at
+    assert found == [(1,)]  # the full-text index survived the table rebuild
+    assert await _inspect(url, _differences) == []
+
+
+async def test_0008_refuses_to_drop_reporters_without_the_key(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/old.db"
+    await upgrade_async(url, "0007")
+    await _sql(url, "INSERT INTO reporters (id, telegram_user_id, created_at, updated_at)"
+                    " VALUES (4, 7000000001, '2026-01-01', '2026-01-01')")
+
+    with pytest.raises(RuntimeError, match="nearmiss migrate"):
+        await upgrade_async(url)

@@ -1,37 +1,58 @@
-"""Reporters: found by Telegram id, updated field by field."""
+"""Reporters: a pseudonymous key of the Telegram id, with team and language only."""
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.repositories import ReporterRepository, TeamRepository
 
+KEY = b"k" * 32
+
 
 async def test_create_and_get_a_reporter(session: AsyncSession) -> None:
-    reporters = ReporterRepository(session)
-    created = await reporters.create(telegram_user_id=7_000_000_001, first_name="Ana")
+    reporters = ReporterRepository(session, identity_key=KEY)
+    created = await reporters.create(telegram_user_id=7_000_000_001)
 
     found = await reporters.get_by_telegram_id(telegram_user_id=7_000_000_001)
 
     assert found is created
     assert await reporters.get(reporter_id=created.id) is created
     assert await reporters.get_by_telegram_id(telegram_user_id=1) is None
-    assert (created.first_name, created.username, created.language, created.team_id) == (
-        "Ana",
-        None,
-        None,
-        None,
-    )
+    assert (created.language, created.team_id) == (None, None)
     assert created.created_at.tzinfo is not None
+
+
+async def test_the_telegram_id_is_not_stored(session: AsyncSession) -> None:
+    await ReporterRepository(session, identity_key=KEY).create(telegram_user_id=7_000_000_001)
+
+    row = (await session.execute(text("SELECT * FROM reporters"))).mappings().one()
+
+    assert "7000000001" not in " ".join(str(value) for value in row.values())
+    assert len(row["telegram_key"]) == 64
+
+
+async def test_another_key_does_not_find_the_reporter(session: AsyncSession) -> None:
+    await ReporterRepository(session, identity_key=KEY).create(telegram_user_id=42)
+
+    other = ReporterRepository(session, identity_key=b"o" * 32)
+
+    assert await other.get_by_telegram_id(telegram_user_id=42) is None
+
+
+async def test_no_key_no_reporter(session: AsyncSession) -> None:
+    with pytest.raises(ValueError, match="identity key"):
+        await ReporterRepository(session).create(telegram_user_id=42)
 
 
 async def test_update_changes_only_the_fields_given(session: AsyncSession) -> None:
     team = await TeamRepository(session).create(name="Oak House")
-    reporters = ReporterRepository(session)
-    reporter = await reporters.create(telegram_user_id=42, language="uk", username="ana")
+    reporters = ReporterRepository(session, identity_key=KEY)
+    reporter = await reporters.create(telegram_user_id=42, language="uk")
 
     await reporters.update(reporter, team_id=team.id)
-    assert (reporter.team_id, reporter.language, reporter.username) == (team.id, "uk", "ana")
+    assert (reporter.team_id, reporter.language) == (team.id, "uk")
 
-    await reporters.update(reporter, language=None, first_name="Ana")
-    assert (reporter.team_id, reporter.language, reporter.first_name) == (team.id, None, "Ana")
+    await reporters.update(reporter, language=None)
+    assert (reporter.team_id, reporter.language) == (team.id, None)

@@ -178,7 +178,7 @@ async def test_full_text_search_reads_words_in_any_case_and_accent(
     from storage.schemas import ReportCreate
 
     report = await ReportRepository(curator).create(data=ReportCreate(
-        draft_key="fts", reporter_id=None, team_id=world.oak, language="cy",
+        confidentiality="anonymous", draft_key="fts", team_id=world.oak, language="cy",
         occurred_date=date(2026, 3, 6), occurred_time=None, time_of_day="night",
         place="Ystafell fwyta", place_id=None, category="other",
         what_happened="Mrs MÜLLER nearly got the tablets for Siân; sent to A&E <3",

@@ -11,7 +11,7 @@ from .calls import Call, rejections_report
 from .client import ChatClient
 from .faults import Fault, FaultPlan, FloodLimiter
 from .spec import ApiSpec
-from .state import ChatState, World
+from .state import ChatState, FakeUser, World
 from .updates import Signal, UpdateQueue
 
 
@@ -48,6 +48,22 @@ class ScenarioControls:
             user.username, user.language_code = username, language_code
             self.world.chats[user_id] = ChatState(user_id, "private", user=user)
         return ChatClient(self, self.world.chats[user_id])
+
+    def known_user(
+        self,
+        user_id: int,
+        first_name: str = "Test",
+        *,
+        username: str | None = None,
+        language_code: str | None = None,
+    ) -> FakeUser:
+        """A user who exists but never started the bot: sending to them answers 403
+        "Forbidden: bot can't initiate conversation with a user", as Telegram does, until
+        a private_chat() with them is opened."""
+        if user_id <= 0:
+            raise ValueError("user ids are positive")
+        return self.world.user(user_id, first_name=first_name, username=username,
+                               language_code=language_code)
 
     def group_chat(
         self,

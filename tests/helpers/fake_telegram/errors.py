@@ -45,6 +45,8 @@ NOT_MODIFIED = (
     "the same as a current content and reply markup of the message"
 )
 CHAT_NOT_FOUND = "chat not found"
+# A user who exists but never started the bot: bots may not speak first (raise with forbidden).
+CANT_INITIATE = "bot can't initiate conversation with a user"
 QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
 NOT_IMPLEMENTED = "method not implemented in fake"
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import mimetypes
 from typing import TYPE_CHECKING, Any
 
-from .errors import NOT_IMPLEMENTED, NOT_MODIFIED, QUERY_INVALID, ApiError, bad_request
+from .errors import (
+    CANT_INITIATE,
+    NOT_IMPLEMENTED,
+    NOT_MODIFIED,
+    QUERY_INVALID,
+    ApiError,
+    bad_request,
+    forbidden,
+)
 from .html_text import utf16_len
 from .rules import check_reply_markup, inline_buttons, parse_content
 from .spec import Upload
@@ -34,7 +42,12 @@ _ADMINS = ("administrator", "creator")
 
 
 def _sendable_chat(fake: FakeTelegram, params: dict[str, Any]) -> ChatState:
-    chat = fake.world.chat(params["chat_id"])
+    chat_id = params["chat_id"]
+    if isinstance(chat_id, int) and chat_id not in fake.world.chats and chat_id in fake.world.users:
+        # Telegram knows the user (from a group, or fake.known_user) but they never started
+        # the bot: a bot may not speak first.
+        raise forbidden(CANT_INITIATE)
+    chat = fake.world.chat(chat_id)
     chat.check_can_send()
     return chat
 
