@@ -16,6 +16,7 @@ from conversations.steps import (
     Context,
     Step,
     harm_choice,
+    is_incident,
     label_for,
 )
 from conversations.text import N_, Field, Line, Msg, Param
@@ -80,7 +81,10 @@ def step_prompt(step: Step, answers: dict[str, Any], ctx: Context, *, position: 
     lines: list[Line] = [Msg(N_("Question {number} of {total}"),
                              {"number": position, "total": len(STEPS)})]
     typed_only = not choices and step.typed_question is not None
-    lines.append(Msg(step.typed_question if typed_only else step.question))
+    question = step.typed_question if typed_only else step.question
+    if step.incident_question is not None and is_incident(answers):
+        question = step.incident_question
+    lines.append(Msg(question))
     answered = step.id in answers
     if answered:
         lines.append(Field(Msg(N_("Your answer so far")), display(step.id, answers[step.id])))

@@ -54,6 +54,9 @@ class Step:
     # True for an answer that makes the draft an escalation (someone harmed, a safeguarding
     # concern): the flow says so once, and bot/ tells the team's contacts at once.
     escalates: Callable[[Any], bool] | None = None
+    # Asked instead once the worker said someone was harmed or has a safeguarding concern:
+    # "how was it prevented?" makes no sense about harm that happened.
+    incident_question: str | None = None
 
 
 def _fixed(*pairs: tuple[str, str]) -> Choices:
@@ -144,6 +147,11 @@ def _escalates(value: Any) -> bool:
                                         or bool(value.get("safeguarding")))
 
 
+def is_incident(answers: dict[str, Any]) -> bool:
+    """The worker said someone was harmed or they have a safeguarding concern."""
+    return _escalates(answers.get("harm"))
+
+
 def _answered_date(answers: dict[str, Any], ctx: Context) -> date:
     raw = answers.get("date")
     return date.fromisoformat(raw) if raw else ctx.now.date()
@@ -193,12 +201,17 @@ STEPS: tuple[Step, ...] = (
          N_("Place"), "choice", choices=_places, parse=_parse_place,
          typed_question=N_("Where did it happen? Please type the place.")),
     Step("category", N_("What kind of near miss was it?"),
-         N_("Category"), "choice", choices=_categories),
+         N_("Category"), "choice", choices=_categories,
+         incident_question=N_("What kind of incident was it?")),
     Step("what", N_("What nearly happened? Describe it in your own words. Please say "
                     "\"a resident\" or \"a colleague\" rather than using names."),
-         N_("What nearly happened"), "text", parse=_free_text(5)),
+         N_("What nearly happened"), "text", parse=_free_text(5),
+         incident_question=N_("What happened? Describe it in your own words. Please say "
+                              "\"a resident\" or \"a colleague\" rather than using names.")),
     Step("prevented", N_("How was it prevented? What stopped it from causing harm?"),
-         N_("How it was prevented"), "text", parse=_free_text(3)),
+         N_("How it was prevented"), "text", parse=_free_text(3),
+         incident_question=N_("What stopped it from being worse, or what was done to keep "
+                              "people safe?")),
     Step("action", N_("What did you do straight away, if anything? You can tap Skip."),
          N_("Immediate action"), "text", parse=_free_text(3), optional=True),
     Step("told", N_("Who have you told about it? Tap everyone who applies, then Done."),

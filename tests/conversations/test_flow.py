@@ -21,6 +21,7 @@ from conversations import (
     TextInput,
     advance,
     collect,
+    current_prompt,
     start,
 )
 from conversations.prompts import Prompt
@@ -450,3 +451,16 @@ def test_a_forged_stored_answer_is_asked_again(step: str, value: str) -> None:
     walk.result = advance(Draft.from_dict(forged), Resume(), CTX)
     result = walk.tap("Submit report")
     assert result.outcome is None and walk.draft.step == step
+
+
+def test_an_incident_is_asked_what_happened_not_what_nearly_happened() -> None:
+    ids = [step.id for step in STEPS]
+    for harm, incident in (({"harmed": False, "safeguarding": False}, False),
+                           ({"harmed": True, "safeguarding": False}, True),
+                           ({"harmed": False, "safeguarding": True}, True)):
+        draft = Draft(key="k", step="prevented", answers={"harm": harm})
+        text = " ".join(line.msgid for line in current_prompt(draft, CTX).lines
+                        if isinstance(line, Msg))
+        assert ("What stopped it from being worse" in text) is incident
+        assert ("How was it prevented?" in text) is not incident
+    assert ids.index("harm") < ids.index("category") < ids.index("what") < ids.index("prevented")

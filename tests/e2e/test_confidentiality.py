@@ -53,9 +53,9 @@ async def _stored(sessionmaker: Maker, reference: str) -> tuple[Report, ReportId
     ("Confidential", "Only administrators can see who reported this"),
     ("Anonymous", "no feedback can reach you directly"),
 ])
-async def test_each_privacy_choice_keeps_exactly_what_it_says(
+async def test_each_privacy_choice_keeps_exactly_what_it_says_and_shows_it_to_the_right_roles(
         fake: FakeTelegram, running: RunningBot, team: Team, sessionmaker: Maker,
-        choice: str, thanks: str) -> None:
+        settings: Settings, tmp_path: Path, choice: str, thanks: str) -> None:
     chat = fake.private_chat(1201, "Amara", username="amara_w")
     reference = await _file(chat, f"/start {team.code}", choice)
     assert thanks in chat.last_text()
@@ -70,6 +70,32 @@ async def test_each_privacy_choice_keeps_exactly_what_it_says(
             1201, "Amara", "amara_w")
     async with sessionmaker() as session:
         assert (await session.scalars(select(FsmRecord))).all() == []  # no draft left behind
+    pages = await _report_page_by_role(settings, sessionmaker, tmp_path, team, report.id)
+    shown = {role: "Amara" in page and "amara_w" in page for role, page in pages.items()}
+    assert shown == {"admin": choice != "Anonymous", "reviewer": choice == "Named",
+                     "viewer": False}
+    if choice == "Confidential":
+        assert "Confidential" in pages["reviewer"]
+    if choice == "Anonymous":
+        assert all("Anonymous (no identity is stored)" in pages[role]
+                   for role in ("admin", "reviewer"))
+
+
+async def _report_page_by_role(settings: Settings, sessionmaker: Maker, data_dir: Path,
+                               team: Team, report_id: int) -> dict[str, str]:
+    """The admin's page of a report, as an administrator, a reviewer and a viewer see it."""
+    pages = {}
+    for role in ("admin", "reviewer", "viewer"):
+        email, password = f"{role}@example.org", f"{role} password 12"
+        async with sessionmaker.begin() as session:
+            await AdminUserRepository(session).create(
+                email=email, role=role, password_hash=hash_password(password),
+                team_ids=() if role == "admin" else (team.id,))
+        async with _reviewer(settings, sessionmaker, data_dir, email, password) as client:
+            response = await client.get(f"/admin/reports/{report_id}")
+            assert response.status_code == 200
+            pages[role] = response.text
+    return pages
 
 
 async def test_a_named_reporter_hears_you_said_we_did_and_an_anonymous_one_does_not(

@@ -46,14 +46,15 @@ async def _link_group(fake: FakeTelegram, sessionmaker: async_sessionmaker[Async
 
 @asynccontextmanager
 async def _reviewer(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
-                    data_dir: Path) -> AsyncIterator[AdminClient]:
-    """The admin app, signed in as rev@example.org (created by the test)."""
+                    data_dir: Path, email: str = "rev@example.org",
+                    password: str = "reviewer password 1") -> AsyncIterator[AdminClient]:
+    """The admin app, signed in as rev@example.org, or `email` (created by the test)."""
     app = create_app(settings.model_copy(update={"data_dir": data_dir}), sessionmaker,
                      failed_login_delay=0)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://admin") as http:
         reviewer = AdminClient(http)
-        await reviewer.login("rev@example.org", "reviewer password 1")
+        await reviewer.login(email, password)
         yield reviewer
 
 
