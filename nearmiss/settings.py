@@ -40,13 +40,17 @@ class Settings(BaseSettings):
     outbox_stale_seconds: float = 120.0
     pattern_min_reports: int = 3  # similar near misses that make a pattern alert
     pattern_window_days: int = 30  # ... when they fall within this many days
+    # Scaling out (README, "Running at scale"): conversation state and the shared send limiter
+    # in Redis; updates by webhook (Telegram POSTs to WEBHOOK_URL, served by the admin's app).
+    redis_url: str | None = None
+    webhook_url: str | None = None  # the public https URL Telegram posts updates to
 
     @field_validator("bot_token", mode="before")
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("telegram_api_url", "secret_key", mode="before")
+    @field_validator("telegram_api_url", "secret_key", "redis_url", "webhook_url", mode="before")
     @classmethod
     def _blank_url_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
