@@ -32,9 +32,12 @@ $(CHROMIUM):
 	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
 	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# The suite runs on SQLite always, then again on PostgreSQL when NEARMISS_TEST_POSTGRES_URL
+# names a server (each test gets a fresh database there, cut from a migrated template).
 test: $(VENV)/.test-deps compile-catalogs $(CHROMIUM)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	NEARMISS_TEST_DATABASE=sqlite $(BIN)/python -m pytest
+	$(if $(NEARMISS_TEST_POSTGRES_URL),NEARMISS_TEST_DATABASE=postgresql $(BIN)/python -m pytest)
 
 # After changing user-facing text: re-extract msgids and merge them into every language.
 catalogs: $(VENV)/.run-deps

@@ -10,7 +10,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, ErrorEvent
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,6 +21,7 @@ from bot.routers import fallback, groups, join, language, privacy, report, start
 from bot.turn import TurnMiddleware
 from conversations import N_, Msg
 from nearmiss.settings import Settings, identity_key, locales_dir
+from storage import redis_state
 from storage.fsm import SQLStorage
 
 log = logging.getLogger(__name__)
@@ -52,8 +53,11 @@ def create_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[Async
                       translator: Translator | None = None) -> Dispatcher:
     """The dispatcher with its storage, middlewares and routers in their order."""
     translator = translator or Translator(locales_dir(), settings.default_language)
-    dp = Dispatcher(storage=storage or SQLStorage(sessionmaker),
-                    events_isolation=SimpleEventIsolation())
+    if storage is None:
+        storage, isolation = conversation_state(settings, sessionmaker)
+    else:
+        isolation = SimpleEventIsolation()
+    dp = Dispatcher(storage=storage, events_isolation=isolation)
     dp.update.outer_middleware(DatabaseMiddleware(sessionmaker, identity_key(settings)))
     dp.update.outer_middleware(PersonMiddleware(translator))
     turns = TurnMiddleware(translator, settings)
@@ -68,6 +72,19 @@ def create_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[Async
     dp.startup.register(_set_commands)
     dp["translator"] = translator
     return dp
+
+
+def conversation_state(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+                       ) -> tuple[BaseStorage, BaseEventIsolation]:
+    """Redis when REDIS_URL is set (every worker sees it, and locks a person across workers),
+    else the SQL table with a per-process lock.
+
+    The dispatcher closes its storage on shutdown, and RedisStorage closes its client then.
+    """
+    if settings.redis_url:
+        return redis_state.redis_storage(redis_state.connect(settings.redis_url),
+                                         settings.redis_prefix)
+    return SQLStorage(sessionmaker), SimpleEventIsolation()
 
 
 async def _set_commands(bot: Bot, translator: Translator, **_: Any) -> None:

@@ -180,7 +180,10 @@ async def submit(turn: Turn, draft: Draft) -> None:
     for alert in alerts_found:
         if alert.team_id is not None:  # organisation-level alerts stay in the admin
             await _heads_up(turn, alert)
-    # The report, its alerts and the end of its draft commit together, before the thanks.
+    # The report and its alerts commit before the draft ends: the draft may live in Redis,
+    # outside this transaction. A crash in between leaves the draft, and submitting it again
+    # finds the same report (stored once per draft key) and gives the same reference.
+    await turn.stored()
     await turn.state.clear()
     await turn.say(*_thanks(report.reference, answers.confidentiality, escalation is not None,
                             told_contacts))

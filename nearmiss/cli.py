@@ -33,8 +33,13 @@ TOKEN_PROBLEMS = {
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nearmiss", description=__doc__)
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="migrate, then serve the admin panel and run the bot in one "
-                                    "process (the default)")
+    run = commands.add_parser("run", help="migrate, then serve the admin panel and run the bot "
+                                          "in one process (the default)")
+    run.add_argument("--webhook", action="store_true",
+                     help="receive updates by webhook at WEBHOOK_URL instead of long polling "
+                          "(WEBHOOK_URL set does the same)")
+    run.add_argument("--workers", type=int, default=1,
+                     help="worker processes serving the webhook (PostgreSQL only)")
     commands.add_parser("bot", help="run the bot alone (long polling)")
     commands.add_parser("admin", help="serve the admin panel alone")
     commands.add_parser("migrate", help="apply database migrations")
@@ -55,17 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.webhook, args.workers = getattr(args, "webhook", False), getattr(args, "workers", 1)
     try:
         settings = Settings()
     except ValidationError as error:
         print(f"nearmiss: the configuration is not valid:\n{error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Alembic announces every plugin and step at INFO; an operator needs only its problems.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.root.level))
-    # aiosqlite logs every statement with its parameters at DEBUG: workers' words and ids.
-    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.root.level))
+    configure_logging(settings)
     command = args.command or "run"
     if command == "migrate":
         return migrate(settings)
@@ -78,14 +79,72 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problem is not None:
             print(TOKEN_HELP.format(problem=TOKEN_PROBLEMS[problem]), file=sys.stderr)
             return 2
+        if settings.webhook_url is not None:
+            print("nearmiss: WEBHOOK_URL is set, so updates come by webhook, which `nearmiss run` "
+                  "serves; unset WEBHOOK_URL to run the bot alone by long polling.",
+                  file=sys.stderr)
+            return 2
         return run_bot(settings)
+    if command == "run" and (refusal := scale_problem(settings, args, problem)):
+        print(f"nearmiss: {refusal}", file=sys.stderr)
+        return 2
     migrate(settings)
+    if command == "run" and args.workers > 1:
+        return serve_workers(settings, args.workers)
     with_bot = command == "run" and problem is None
     if command == "run" and problem is not None:
         print(TOKEN_HELP.format(problem=TOKEN_PROBLEMS[problem]), file=sys.stderr)
         print(f"nearmiss: the bot is NOT running. The admin panel is still being served at "
               f"http://{settings.admin_host}:{settings.admin_port}/admin", file=sys.stderr)
     return serve_admin(settings, with_bot=with_bot)
+
+
+def configure_logging(settings: Settings) -> None:
+    """Logging as an operator needs it (every worker process calls this too)."""
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic announces every plugin and step at INFO; an operator needs only its problems.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.root.level))
+    # aiosqlite logs every statement with its parameters at DEBUG: workers' words and ids.
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.root.level))
+
+
+def scale_problem(settings: Settings, args: argparse.Namespace, token: str | None) -> str | None:
+    """Why `run --webhook` / `--workers N` cannot start as asked, or None."""
+    from bot.webhook import webhook_path
+
+    if args.webhook and settings.webhook_url is None:
+        return ("--webhook needs WEBHOOK_URL, the public https URL Telegram will post updates "
+                "to (e.g. https://nearmiss.example.org/telegram/webhook), set in .env or the "
+                "environment.")
+    if settings.webhook_url is not None:
+        try:
+            webhook_path(settings.webhook_url)
+        except ValueError as error:
+            return str(error)
+    if args.workers < 1:
+        return "--workers must be 1 or more."
+    if args.workers == 1:
+        return None
+    if settings.webhook_url is None or token is not None:
+        return ("--workers needs webhook mode (WEBHOOK_URL) and a bot token: several processes "
+                "cannot long-poll one bot.")
+    if settings.database_url.startswith("sqlite"):
+        return ("--workers needs PostgreSQL (DATABASE_URL=postgresql+asyncpg://...): SQLite is "
+                "one machine, one process. Run without --workers, or move to PostgreSQL.")
+    return None
+
+
+def serve_workers(settings: Settings, workers: int) -> int:
+    """uvicorn's supervisor with `workers` processes, each building its own app."""
+    import uvicorn
+
+    log.info("admin panel and webhook: http://%s:%s with %d workers", settings.admin_host,
+             settings.admin_port, workers)
+    uvicorn.run("nearmiss.serve:worker_app", factory=True, workers=workers,
+                host=settings.admin_host, port=settings.admin_port,
+                log_level=settings.log_level.lower(), lifespan="on")
+    return 0
 
 
 def migrate(settings: Settings) -> int:

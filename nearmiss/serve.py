@@ -1,4 +1,5 @@
-"""One process, one event loop: uvicorn serves the admin, the bot polls in its lifespan."""
+"""One process, one event loop: uvicorn serves the admin; the bot polls in its lifespan, or
+(webhook mode) Telegram posts updates to a route on the same app."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from nearmiss.retention import RetentionJob, running
 from nearmiss.settings import Settings
@@ -19,17 +22,40 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 class BotInApp:
-    """Runs the bot's long polling beside the web app and reports how it is doing."""
+    """Runs the bot beside the web app (long polling, or a webhook route when WEBHOOK_URL is
+    set), with the outbox sender and the digest scheduler, and reports how it is doing."""
 
     def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
-                 *, enabled: bool) -> None:
+                 *, enabled: bool, webhook_secret: str | None = None) -> None:
         self.settings, self.sessionmaker, self.enabled = settings, sessionmaker, enabled
         self.task: asyncio.Task[None] | None = None
         self.problem: str | None = None if enabled else "not configured (no BOT_TOKEN)"
+        # None: a random secret per start; several workers pass the one they all derive.
+        self.webhook_secret = webhook_secret
+        self.receiver: Any = None  # bot.webhook.WebhookReceiver while webhook mode is serving
+
+    @property
+    def by_webhook(self) -> bool:
+        return self.enabled and self.settings.webhook_url is not None
 
     def status(self) -> dict[str, Any]:
-        running = self.task is not None and not self.task.done()
+        running = self.receiver is not None or (self.task is not None and not self.task.done())
         return {"bot": "running" if running else self.problem or "stopped"}
+
+    def install(self, app: FastAPI) -> None:
+        """Add the webhook route (webhook mode only) to the app that serves the admin."""
+        if self.by_webhook:
+            from bot.webhook import webhook_path
+
+            assert self.settings.webhook_url is not None
+            app.add_route(webhook_path(self.settings.webhook_url), self._webhook,
+                          methods=["POST"], include_in_schema=False)
+
+    async def _webhook(self, request: Request) -> Response:
+        if self.receiver is None:  # starting or stopping; Telegram retries what is not 2xx
+            return JSONResponse({"ok": False}, status_code=503)
+        response: Response = await self.receiver.handle(request)
+        return response
 
     @asynccontextmanager
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
@@ -40,18 +66,59 @@ class BotInApp:
 
         dp = create_dispatcher(self.settings, self.sessionmaker)
         bot = create_bot(self.settings)
+        receiving = self._by_webhook(dp, bot) if self.by_webhook else self._by_polling(dp, bot)
+        stop_sending = asyncio.Event()
+        async with receiving:
+            sending = asyncio.create_task(self._sender(bot).run(stop_sending))
+            scheduling = asyncio.create_task(self._scheduler().run(stop_sending))
+            try:
+                yield
+            finally:
+                stop_sending.set()  # finishes the message in flight, releases what it holds
+                await asyncio.gather(sending, scheduling, return_exceptions=True)
+
+    @asynccontextmanager
+    async def _by_polling(self, dp: Any, bot: Any) -> AsyncIterator[None]:
+        # A webhook left by an earlier webhook-mode run would answer every getUpdates with 409.
+        try:
+            await bot.delete_webhook(drop_pending_updates=False)
+        except Exception as error:  # noqa: BLE001 - polling reports a real problem itself
+            log.warning("could not remove an old webhook: %s", error)
         self.task = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
         self.task.add_done_callback(self._finished)
-        stop_sending = asyncio.Event()
-        sending = asyncio.create_task(self._sender(bot).run(stop_sending))
-        scheduling = asyncio.create_task(self._scheduler().run(stop_sending))
         try:
             yield
         finally:
-            stop_sending.set()  # finishes the message in flight, releases what it holds
             if not self.task.done():
                 await dp.stop_polling()
-            await asyncio.gather(self.task, sending, scheduling, return_exceptions=True)
+            await asyncio.gather(self.task, return_exceptions=True)
+
+    @asynccontextmanager
+    async def _by_webhook(self, dp: Any, bot: Any) -> AsyncIterator[None]:
+        """Register the webhook and accept updates; on the way out finish those accepted.
+
+        The webhook is not deleted at shutdown: with several workers one stopping must not cut
+        the others off, and Telegram keeps updates for a restarted single process.
+        """
+        from bot.webhook import WebhookReceiver, random_secret
+
+        assert self.settings.webhook_url is not None
+        receiver = WebhookReceiver(dp, bot, secret=self.webhook_secret or random_secret())
+        try:
+            await receiver.startup()
+            await receiver.register(self.settings.webhook_url)
+            self.receiver = receiver
+            log.info("bot: receiving updates by webhook at %s", self.settings.webhook_url)
+        except Exception as error:  # noqa: BLE001 - the admin panel keeps running without it
+            self.problem = f"stopped: {error}"
+            log.error("the bot could not register its webhook; the admin panel keeps running: "
+                      "%s", error)
+        try:
+            yield
+        finally:
+            self.receiver = None  # uvicorn has stopped accepting; refuse anything straggling
+            await receiver.shutdown()
+            await bot.session.close()
 
     def _scheduler(self) -> Any:
         """The weekly team digests, written to the outbox the sender above delivers."""
@@ -68,6 +135,7 @@ class BotInApp:
         import socket
 
         from bot.sending import OutboxSender
+        from bot.sending.shared_limits import flood_gate
         from storage.models import utcnow
         from storage.repositories import GroupRepository
 
@@ -78,7 +146,8 @@ class BotInApp:
 
         worker = f"{socket.gethostname()}:{os.getpid()}"
         return OutboxSender(bot, self.sessionmaker, worker_id=worker, on_forbidden=unlink,
-                            stale_after=self.settings.outbox_stale_seconds)
+                            stale_after=self.settings.outbox_stale_seconds,
+                            gate=flood_gate(self.settings, bot))  # shared with REDIS_URL
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         if task.cancelled() or task.exception() is None:
@@ -98,18 +167,63 @@ def with_retention(job: RetentionJob, inner: Lifespan) -> Lifespan:
     return lifespan
 
 
+def build_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], *,
+              with_bot: bool, webhook_secret: str | None = None) -> tuple[FastAPI, BotInApp]:
+    """The admin app with the bot, retention job (and, in webhook mode, the route) inside."""
+    from admin.app import create_app
+
+    bot = BotInApp(settings, sessionmaker, enabled=with_bot, webhook_secret=webhook_secret)
+    lifespan = with_retention(RetentionJob(sessionmaker), bot.lifespan)
+    app = create_app(settings, sessionmaker, lifespan=lifespan, status=bot.status)
+    bot.install(app)
+    return app, bot
+
+
+def worker_app() -> FastAPI:
+    """One worker's app for `nearmiss run --webhook --workers N` (uvicorn's factory).
+
+    Every worker process builds its own engine, dispatcher and sender from the environment;
+    they register the same webhook with the secret they all derive from SECRET_KEY. Also
+    usable directly: `uvicorn --factory --workers 4 nearmiss.serve:worker_app` after
+    `nearmiss migrate`.
+    """
+    from bot.webhook import shared_secret
+    from nearmiss.cli import configure_logging
+    from nearmiss.settings import admin_secret
+    from storage.db import create_engine, create_sessionmaker
+
+    settings = Settings()
+    configure_logging(settings)
+    engine = create_engine(settings.database_url)
+    app, _ = build_app(settings, create_sessionmaker(engine),
+                       with_bot=settings.token_problem() is None,
+                       webhook_secret=shared_secret(admin_secret(settings)))
+    app.router.lifespan_context = disposing(engine, app.router.lifespan_context)
+    return app
+
+
+def disposing(engine: AsyncEngine, inner: Lifespan) -> Lifespan:
+    """The lifespan, then the engine's connections closed."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            async with inner(app):
+                yield
+        finally:
+            await engine.dispose()
+
+    return lifespan
+
+
 async def serve(settings: Settings, *, with_bot: bool) -> None:
     """Serve the admin at ADMIN_HOST:ADMIN_PORT until SIGINT/SIGTERM."""
     import uvicorn
 
-    from admin.app import create_app
     from storage.db import create_engine, create_sessionmaker
 
     engine = create_engine(settings.database_url)
-    sessionmaker = create_sessionmaker(engine)
-    bot = BotInApp(settings, sessionmaker, enabled=with_bot)
-    lifespan = with_retention(RetentionJob(sessionmaker), bot.lifespan)
-    app = create_app(settings, sessionmaker, lifespan=lifespan, status=bot.status)
+    app, _ = build_app(settings, create_sessionmaker(engine), with_bot=with_bot)
     config = uvicorn.Config(app, host=settings.admin_host, port=settings.admin_port,
                             log_level=settings.log_level.lower(), lifespan="on")
     log.info("admin panel: http://%s:%s/admin", settings.admin_host, settings.admin_port)

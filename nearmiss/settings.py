@@ -16,6 +16,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Telegram tokens look like 123456789:AA...; anything else is a typo or a placeholder.
 TOKEN_SHAPE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{20,}$")
 PLACEHOLDER = re.compile(r"(replace|change|your|example|xxx|token)", re.IGNORECASE)
+# A SECRET_KEY copied from documentation rather than generated. Whole placeholder phrases
+# only: a random key may well contain "xxx" or "your" by chance.
+PLACEHOLDER_KEY = re.compile(r"(change|replace)[-_ ]?(me|this|it)|your[-_ ]|example|x{6,}|"
+                             r"secret[-_ ]?key|placeholder", re.IGNORECASE)
 
 
 class Settings(BaseSettings):
@@ -43,6 +47,9 @@ class Settings(BaseSettings):
     # Scaling out (README, "Running at scale"): conversation state and the shared send limiter
     # in Redis; updates by webhook (Telegram POSTs to WEBHOOK_URL, served by the admin's app).
     redis_url: str | None = None
+    # Every key this deployment writes to Redis starts with it, so deployments (and test
+    # runs) can share one Redis server.
+    redis_prefix: str = "nearmiss"
     webhook_url: str | None = None  # the public https URL Telegram posts updates to
 
     @field_validator("bot_token", mode="before")
@@ -106,7 +113,7 @@ def admin_secret(settings: Settings) -> str:
     """
     if settings.secret_key is not None:
         key = settings.secret_key.get_secret_value()
-        if len(key) < 32 or PLACEHOLDER.search(key):
+        if len(key) < 32 or PLACEHOLDER_KEY.search(key):
             raise ConfigurationError("SECRET_KEY must be a random value of 32+ characters, e.g. "
                                      "the output of: python -c 'import secrets; "
                                      "print(secrets.token_urlsafe(48))'")

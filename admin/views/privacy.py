@@ -22,6 +22,7 @@ from admin.roles import CurrentUser, require
 from admin.services import Services
 from conversations import N_
 from nearmiss.settings import identity_key
+from storage import redis_state
 from storage.models import Reporter
 from storage.repositories import PrivacyRepository, ReporterRepository
 
@@ -95,8 +96,18 @@ class PrivacyView(BaseView):
             references = await PrivacyRepository(session).erase(
                 telegram_user_id=number, reporter_key=self._reporters(session).key_for(number),
                 actor=user.email)
+        await self._forget_conversation(number)
         # Shown in this answer, not flashed: a long list would not fit in the session cookie.
         return await self._page(request, user, erased=references)
+
+    async def _forget_conversation(self, number: int) -> None:
+        """With REDIS_URL the person's conversation state lives in Redis, not in the erased
+        table: deleted there too (a client for this rare request, closed at once)."""
+        settings = self.services.settings
+        if not settings.redis_url:
+            return
+        async with redis_state.connect(settings.redis_url) as redis:
+            await redis_state.forget(redis, settings.redis_prefix, number)
 
     async def _page(self, request: Request, user: CurrentUser,
                     erased: list[str] | None = None) -> Response:

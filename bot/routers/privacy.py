@@ -102,6 +102,9 @@ async def forget_answered(query: CallbackQuery, turn: Turn) -> None:
             telegram_user_id=turn.user.id,
             reporter_key=turn.repos.reporters.key_for(turn.user.id), actor=ACTOR)
         await turn.stored()
+        # The state may live in Redis, out of the erasure's reach: cleared here, after the
+        # erasure is on record, through whichever storage the dispatcher has.
+        await turn.state.clear()
         await query.answer()
         await turn.say(Msg(ERASED, {"count": len(references)}))
     await _tidy(query)

@@ -4,14 +4,34 @@ Telegram allows about 30 messages a second in all, 20 a minute to one group and 
 second to one private chat. Each window holds the times sends *finished*: a send that
 started after the window has room then reaches Telegram more than a window after the one it
 replaces, whatever the network latency, so Telegram's own count never sees too many.
+
+The sender speaks to any Gate: this in-process FloodGate, or with REDIS_URL the RedisFloodGate
+(bot/sending/shared_limits.py) that every worker process shares.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 _PRUNE_AT = 10_000  # per-chat windows kept before the idle ones are dropped
+
+
+class Gate(Protocol):
+    """What the sender needs of a flood gate, wherever its windows live."""
+
+    async def acquire(self, chat_id: int, is_group: bool) -> float:
+        """0: send now (the slot is held until finished()); else the seconds to wait first."""
+
+    async def finished(self, chat_id: int, is_group: bool) -> None:
+        """The send has finished (accepted or not: Telegram counted it)."""
+
+    async def retry_after(self, seconds: float) -> None:
+        """Telegram said retry_after: nothing goes out until then."""
+
+    async def close(self) -> None:
+        """Let go of what the gate holds (its Redis client); the sender calls it at the end."""
 
 
 class Window:
@@ -63,6 +83,20 @@ class FloodGate:
     def pause(self, seconds: float) -> None:
         """Telegram said retry_after: nothing goes out from this worker until then."""
         self.paused_until = max(self.paused_until, self.clock() + seconds)
+
+    # The Gate face. One worker sends one message at a time, so nothing needs reserving.
+
+    async def acquire(self, chat_id: int, is_group: bool) -> float:
+        return self.wait_needed(chat_id, is_group)
+
+    async def finished(self, chat_id: int, is_group: bool) -> None:
+        self.record(chat_id, is_group)
+
+    async def retry_after(self, seconds: float) -> None:
+        self.pause(seconds)
+
+    async def close(self) -> None:
+        """Nothing to let go of."""
 
     def _chat(self, chat_id: int, is_group: bool) -> Window:
         window = self.chats.get(chat_id)

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.sending.limits import FloodGate
+from bot.sending.limits import FloodGate, Gate
 from bot.sending.policy import Outcome, Verdict, backoff, classify
 from storage.models import OutboxMessage, utcnow
 from storage.repositories import OutboxRepository
@@ -46,7 +46,7 @@ class OutboxSender:
         now: Callable[[], datetime] = utcnow,
         batch_size: int = 10,
         on_forbidden: ForbiddenHook = _ignore,
-        gate: FloodGate | None = None,
+        gate: Gate | None = None,
         retry_base: float = 2.0,
         retry_cap: float = 600.0,
         max_attempts: int = 8,
@@ -60,7 +60,7 @@ class OutboxSender:
         self.now = now
         self.batch_size = batch_size
         self.on_forbidden = on_forbidden
-        self.gate = gate or FloodGate(clock=clock)
+        self.gate: Gate = gate or FloodGate(clock=clock)
         self.retry_base, self.retry_cap = retry_base, retry_cap
         self.max_attempts = max_attempts
         self.poll_interval = poll_interval
@@ -71,7 +71,10 @@ class OutboxSender:
         self._forbidden: set[int] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Send until `stop` is set; then finish the message in flight and release the rest."""
+        """Send until `stop` is set; then finish the message in flight and release the rest.
+
+        The gate ends with the run: it is closed (a shared gate lets go of its Redis client).
+        """
         self._stop = stop
         try:
             while not stop.is_set():
@@ -79,7 +82,10 @@ class OutboxSender:
                     await self._recover()
                     await self._wait(self.poll_interval)
         finally:
-            await self._release()
+            try:
+                await self._release()
+            finally:
+                await self.gate.close()
 
     async def drain(self) -> None:
         """Send until no pending row is left, waiting out retry delays (for tests and tools)."""
@@ -109,23 +115,23 @@ class OutboxSender:
         if row.chat_id in self._forbidden:
             return  # failed with the chat's other rows when its 403 came, earlier this round
         while True:
-            while (wait := self.gate.wait_needed(row.chat_id, row.is_group)) > 0:
+            while (wait := await self.gate.acquire(row.chat_id, row.is_group)) > 0:
                 await self._wait(wait)
                 if self._stopping():
                     return
             try:
                 message = await self.bot.send_message(row.chat_id, row.text)
             except Exception as error:  # classify() re-raises what it cannot place
-                self.gate.record(row.chat_id, row.is_group)
+                await self.gate.finished(row.chat_id, row.is_group)
                 outcome = classify(error)
                 if outcome.verdict is Verdict.WAIT:
                     log.warning("Telegram flood wait %.0fs (%s)", outcome.retry_after,
                                 _where(row))
-                    self.gate.pause(outcome.retry_after)
+                    await self.gate.retry_after(outcome.retry_after)
                     continue
                 await self._settle(row, outcome)
                 return
-            self.gate.record(row.chat_id, row.is_group)
+            await self.gate.finished(row.chat_id, row.is_group)
             await self._record_sent(row, message.message_id)
             return
 

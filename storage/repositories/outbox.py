@@ -156,11 +156,17 @@ def claim_statement(dialect: str, *, worker: str, now: datetime, limit: int) -> 
     )
     if dialect == "postgresql":
         # Concurrent workers skip each other's locked rows instead of queueing behind them.
-        due = due.with_for_update(skip_locked=True)
-    # On SQLite the one UPDATE is atomic and the engine's BEGIN IMMEDIATE serialises writers.
+        # A CTE, not "id IN (subquery)": PostgreSQL may rescan an IN subquery, and each
+        # rescan skips the rows this UPDATE already locked, so it claimed past the limit.
+        due_rows = due.with_for_update(skip_locked=True).cte("due")
+        matches = OutboxMessage.id == due_rows.c.id
+    else:
+        # On SQLite the one UPDATE is atomic and the engine's BEGIN IMMEDIATE serialises
+        # writers.
+        matches = OutboxMessage.id.in_(due.scalar_subquery())
     return (
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == "pending")
+        .where(matches, OutboxMessage.status == "pending")
         .values(status="sending", claimed_by=worker, claimed_at=now)
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False, populate_existing=True)

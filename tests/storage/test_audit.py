@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import delete, func, select, text, update
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.audit import (
@@ -195,7 +195,7 @@ async def test_the_database_refuses_raw_sql_on_the_audit_log(
     await curator.commit()
 
     async with sessionmaker() as session:
-        with pytest.raises(DatabaseError, match="append-only"):
+        with pytest.raises(DBAPIError, match="append-only"):
             await session.execute(text(sql))
     assert _rows(await _trail(sessionmaker, report_id)) == [
         ("report", "status", "new", "in_review")]

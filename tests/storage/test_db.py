@@ -1,4 +1,4 @@
-"""Engine set-up: SQLite PRAGMAs and write-locking transactions."""
+"""Engine set-up: SQLite PRAGMAs and write-locking transactions; foreign keys everywhere."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.db import create_engine, sqlite_path
+from tests.helpers.backend import sqlite_only
 
 
+@sqlite_only("the PRAGMAs storage.db applies to every SQLite connection")
 async def test_pragmas_are_in_force_on_a_new_connection(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         pragmas = {
@@ -26,6 +29,7 @@ async def test_pragmas_are_in_force_on_a_new_connection(engine: AsyncEngine) -> 
     }
 
 
+@sqlite_only("BEGIN IMMEDIATE is how SQLite queues writers; PostgreSQL locks rows")
 async def test_a_reading_transaction_already_holds_the_write_lock(
     database_url: str, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -43,9 +47,9 @@ async def test_a_reading_transaction_already_holds_the_write_lock(
 
 
 async def test_foreign_keys_are_enforced(session: AsyncSession) -> None:
-    with pytest.raises(Exception, match="FOREIGN KEY"):
+    with pytest.raises(IntegrityError, match="(?i)foreign key"):
         await session.execute(
-            text("INSERT INTO places (team_id, name, position, active) VALUES (999, 'x', 0, 1)")
+            text("INSERT INTO places (team_id, name, position, active) VALUES (999, 'x', 0, true)")
         )
 
 

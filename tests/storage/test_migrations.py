@@ -18,6 +18,7 @@ from storage.identity import telegram_key
 from storage.migrate import alembic_config, downgrade, upgrade_async
 from storage.models import Base
 from storage.search_index import is_index_table
+from tests.helpers.backend import ON_POSTGRES, sqlite_only
 
 TABLES_0005 = {"group_links", "link_codes", "outbox", "bulletins", "bulletin_teams",
                "digest_runs", "pattern_alerts"}
@@ -84,13 +85,14 @@ async def _inspect(url: str, check):  # type: ignore[no-untyped-def]
 async def test_migrations_on_an_empty_file_create_every_table(database_url: str) -> None:
     tables = await _inspect(database_url, _tables)
     assert {name for name in tables if not is_index_table(name)} == TABLES
-    assert "reports_fts" in tables  # the full-text index, SQLite only
+    assert ("reports_fts" in tables) is not ON_POSTGRES  # the full-text index, SQLite only
 
 
 async def test_migrations_match_the_models(database_url: str) -> None:
     assert await _inspect(database_url, _differences) == []
 
 
+@sqlite_only("the directory of the database file")
 async def test_migrations_create_the_database_directory(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/data/new/nearmiss.db"
     await upgrade_async(url)
@@ -119,9 +121,9 @@ async def _sql(url: str, *statements: str) -> list[list[tuple[object, ...]]]:
 
 
 async def test_0002_keeps_existing_reports_and_gives_them_curation_defaults(
-    tmp_path: Path,
+    empty_database_url: str,
 ) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path}/old.db"
+    url = empty_database_url
     await upgrade_async(url, "0001")
     await _sql(
         url,
@@ -181,12 +183,18 @@ async def test_0002_down_and_up_again(database_url: str) -> None:
     [teams, triggers] = await _sql(
         database_url,
         "SELECT name FROM teams",
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name",
+        "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname" if ON_POSTGRES
+        else "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name",
     )
     assert teams == [("Oak",)]
-    assert triggers == [("audit_log_no_delete",), ("audit_log_no_update",),
-                        ("privacy_log_no_delete",), ("privacy_log_no_update",),
-                        ("reports_fts_delete",), ("reports_fts_insert",), ("reports_fts_update",)]
+    if ON_POSTGRES:
+        assert triggers == [("audit_log_append_only",), ("audit_log_no_truncate",),
+                            ("privacy_log_append_only",)]
+    else:
+        assert triggers == [
+            ("audit_log_no_delete",), ("audit_log_no_update",), ("privacy_log_no_delete",),
+            ("privacy_log_no_update",), ("reports_fts_delete",), ("reports_fts_insert",),
+            ("reports_fts_update",)]
 
 
 def _postgresql_sql(revisions: str, *, down: bool = False) -> str:
@@ -207,8 +215,9 @@ def test_0002_protects_the_audit_log_on_postgresql_too() -> None:
     assert "DROP FUNCTION audit_log_append_only()" in down
 
 
-async def test_0008_moves_reporters_out_of_reports_and_keeps_only_a_key(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path}/old.db"
+async def test_0008_moves_reporters_out_of_reports_and_keeps_only_a_key(
+        empty_database_url: str) -> None:
+    url = empty_database_url
     await upgrade_async(url, "0007")
     await _sql(
         url,
@@ -224,24 +233,25 @@ async def test_0008_moves_reporters_out_of_reports_and_keeps_only_a_key(tmp_path
 
     await upgrade_async(url, identity_key=b"k" * 32)
 
-    [identities, reporters, reports, found] = await _sql(
+    [identities, reporters, reports] = await _sql(
         url,
         "SELECT report_id, telegram_user_id, first_name, username FROM report_identities",
         "SELECT * FROM reporters",
-        "SELECT confidentiality, kind, closed_at FROM reports",
-        "SELECT rowid FROM reports_fts WHERE reports_fts MATCH 'tablets'",
+        "SELECT confidentiality, kind, CAST(closed_at AS VARCHAR(10)) FROM reports",
     )
     assert identities == [(1, 7000000001, "Amara", "amara_k")]
     [reporter] = reporters
     assert telegram_key(b"k" * 32, 7000000001) in reporter
     assert not {7000000001, "Amara", "amara_k"} & set(reporter)
     assert reports == [("named", "near_miss", "2026-02-01")]  # closed: from updated_at
-    assert found == [(1,)]  # the full-text index survived the table rebuild
+    if not ON_POSTGRES:
+        [found] = await _sql(url, "SELECT rowid FROM reports_fts WHERE reports_fts MATCH 'tablets'")
+        assert found == [(1,)]  # the full-text index survived the table rebuild
     assert await _inspect(url, _differences) == []
 
 
-async def test_0008_refuses_to_drop_reporters_without_the_key(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path}/old.db"
+async def test_0008_refuses_to_drop_reporters_without_the_key(empty_database_url: str) -> None:
+    url = empty_database_url
     await upgrade_async(url, "0007")
     await _sql(url, "INSERT INTO reporters (id, telegram_user_id, created_at, updated_at)"
                     " VALUES (4, 7000000001, '2026-01-01', '2026-01-01')")

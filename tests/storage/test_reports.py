@@ -31,6 +31,18 @@ async def team_id(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     return team.id
 
 
+def _as_sqlite_stores_it(value: object) -> object:
+    """PostgreSQL's typed value in SQLite's text form, so one row reads the same on both."""
+    if isinstance(value, datetime):
+        assert value.tzinfo is None  # naive UTC in the database, whichever it is
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, time):
+        return value.strftime("%H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
 async def test_report_create_becomes_exactly_this_row(
     sessionmaker: async_sessionmaker[AsyncSession], team_id: int
 ) -> None:
@@ -40,11 +52,12 @@ async def test_report_create_becomes_exactly_this_row(
         await ReportRepository(session).create(data=data)
 
     async with sessionmaker() as session:
-        row = (await session.execute(text("SELECT * FROM reports"))).mappings().one()
+        stored = (await session.execute(text("SELECT * FROM reports"))).mappings().one()
+        row = {name: _as_sqlite_stores_it(value) for name, value in stored.items()}
         told = (await session.execute(text("SELECT report_id, party FROM report_told"))).all()
         report = await ReportRepository(session).get(reference="NM-2026-0001")
 
-    assert dict(row) == {
+    assert row == {
         "id": 1,
         "reference": "NM-2026-0001",
         "draft_key": "draft-1",

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.repositories import ReportRepository, TeamRepository
 from storage.schemas import ReportFilters
 from storage.vocab import REPORT_SORTS
+from tests.helpers.backend import postgres_only, sqlite_only
 from tests.storage.builders import store_report
 
 
@@ -171,6 +172,7 @@ async def test_get_by_id(curator: AsyncSession, world: World) -> None:
     assert await ReportRepository(curator).get_by_id(report_id=999) is None
 
 
+@sqlite_only("the FTS5 index folds accents and matches word beginnings; PostgreSQL uses ILIKE")
 async def test_full_text_search_reads_words_in_any_case_and_accent(
         curator: AsyncSession, world: World) -> None:
     from datetime import UTC, datetime
@@ -190,5 +192,26 @@ async def test_full_text_search_reads_words_in_any_case_and_accent(
         rows, _ = await ReportRepository(curator).search(filters=ReportFilters(text=needle))
         assert report.id in [row.id for row in rows], needle
     for needle in ("ablets", "sian trolley"):  # words from their start, every word present
+        rows, _ = await ReportRepository(curator).search(filters=ReportFilters(text=needle))
+        assert report.id not in [row.id for row in rows], needle
+
+
+@postgres_only
+async def test_postgresql_search_finds_substrings_in_any_case_with_symbols_literal(
+        curator: AsyncSession, world: World) -> None:
+    from storage.schemas import ReportCreate
+
+    report = await ReportRepository(curator).create(data=ReportCreate(
+        confidentiality="anonymous", draft_key="ilike", team_id=world.oak, language="cy",
+        occurred_date=date(2026, 3, 6), occurred_time=None, time_of_day="night",
+        place="Ystafell fwyta", place_id=None, category="other",
+        what_happened="Mrs MÜLLER nearly got the tablets for Siân; sent to A&E <3, 100%",
+        how_prevented="Checked", immediate_action=None, told=("nobody",), suggestions=None,
+        submitted_at=datetime(2026, 3, 6, tzinfo=UTC)))
+    await curator.flush()
+    for needle in ("müller", "TABLET", "ablets", "ystafell", "A&E", "<3", "100%"):
+        rows, _ = await ReportRepository(curator).search(filters=ReportFilters(text=needle))
+        assert report.id in [row.id for row in rows], needle
+    for needle in ("1_0%", "tablets sian"):  # % and _ are literal; one substring, not words
         rows, _ = await ReportRepository(curator).search(filters=ReportFilters(text=needle))
         assert report.id not in [row.id for row in rows], needle

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ class ScenarioControls:
         calls: list[Call]
         clock: Callable[[], float]
         handle_timeout: float
+        webhook_settled: Callable[[], Awaitable[None]] | None
         _update_chats: dict[int, int]
 
     # -- test side: chats and updates -----------------------------------------------------
@@ -101,10 +102,13 @@ class ScenarioControls:
         """Return once the bot has asked for updates past update_id (it handled it).
 
         With handle_as_tasks=False aiogram finishes every update of a batch before its
-        next getUpdates, whose offset is last_update_id + 1.
+        next getUpdates, whose offset is last_update_id + 1. By webhook, once the bot's server
+        answered 2xx for it and then, when set, webhook_settled() returned.
         """
         timeout = self.handle_timeout if timeout is None else timeout
         if await self.signal.wait_until(lambda: self.updates.confirmed_offset > update_id, timeout):
+            if self.world.webhook and self.webhook_settled is not None:
+                await self.webhook_settled()
             return
         raise AssertionError(self._not_handled_report(update_id, timeout))
 
@@ -114,7 +118,9 @@ class ScenarioControls:
             f"update {update_id} was not handled within {timeout}s: no getUpdates with "
             f"offset > {update_id} arrived (getUpdates calls so far: {self.updates.polls}, "
             f"highest offset: {self.updates.confirmed_offset or 'none'}).",
-            "Is a Dispatcher polling this fake with handle_as_tasks=False?",
+            "Is a Dispatcher polling this fake with handle_as_tasks=False?"
+            if not self.world.webhook else
+            f"A webhook is set ({self.world.webhook.get('url')}); did it answer 2xx?",
         ]
         if chat_id is not None:
             lines.append(self.transcript(chat_id))

@@ -23,6 +23,7 @@ MEMBER_TYPES = {
 # Required by aiogram (Bot API 10.3) but missing from api.json 10.1; real Telegram sends them.
 NEWER_REQUIRED = {"ChatMemberAdministrator": {"can_send_welcome_messages": False}}
 _LANGUAGE = re.compile(r"[a-z]{2}")
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def get_me(fake: FakeTelegram, params: dict[str, Any]) -> dict[str, Any]:
@@ -37,7 +38,12 @@ def set_webhook(fake: FakeTelegram, params: dict[str, Any]) -> bool:
     url = params["url"]
     if not url.lower().startswith("https://"):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
-    fake.world.webhook = {k: v for k, v in params.items() if k in _WEBHOOK_INFO_FIELDS}
+    secret = params.get("secret_token")
+    if secret is not None and not _SECRET.fullmatch(secret):
+        raise bad_request("secret token contains unallowed characters")
+    fake.world.webhook = {"max_connections": 40,
+                          **{k: v for k, v in params.items() if k in _WEBHOOK_INFO_FIELDS}}
+    fake.world.webhook_secret = secret
     _maybe_drop_pending(fake, params)
     return True
 
@@ -46,7 +52,7 @@ _WEBHOOK_INFO_FIELDS = ("url", "ip_address", "max_connections", "allowed_updates
 
 
 def delete_webhook(fake: FakeTelegram, params: dict[str, Any]) -> bool:
-    fake.world.webhook = None
+    fake.world.webhook = fake.world.webhook_secret = None
     _maybe_drop_pending(fake, params)
     return True
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from .faults import FaultPlan, FloodLimiter, is_flood_counted
 from .spec import Upload, find_api_json, load_spec
 from .state import ChatState, World
 from .updates import Signal, UpdateQueue
+from .webhook import WebhookDeliverer
 
 log = logging.getLogger(__name__)
 HANDLERS: dict[str, Callable[..., Any]] = {**methods_chats.METHODS, **methods_messages.METHODS}
@@ -65,6 +66,10 @@ class FakeTelegram(ScenarioControls):
         self.faults = FaultPlan()
         self.flood: FloodLimiter | None = None
         self.calls: list[Call] = []
+        self.webhook = WebhookDeliverer(self)
+        # In webhook mode a 2xx means "received", not "handled": a test that runs the bot's
+        # app in-process sets this to wait for its background work (see wait_handled).
+        self.webhook_settled: Callable[[], Awaitable[None]] | None = None
         self._update_chats: dict[int, int] = {}
         self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
@@ -92,10 +97,12 @@ class FakeTelegram(ScenarioControls):
         host, port = self._runner.addresses[0][:2]
         self._base_url = f"http://{host}:{port}"
         self._closing = False
+        self.webhook.start()
 
     async def stop(self) -> None:
         self._closing = True
         self.signal.notify()  # release held getUpdates so shutdown does not wait for them
+        await self.webhook.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -191,6 +191,7 @@ class World:
         self.files: dict[str, SentDocument] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.webhook: dict[str, Any] | None = None
+        self.webhook_secret: str | None = None  # sent in X-Telegram-Bot-Api-Secret-Token
         self._file_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
 

@@ -67,6 +67,12 @@ class UpdateQueue:
             self.confirmed_offset = max(self.confirmed_offset, offset)
         self.signal.notify()  # wait_handled / wait_until_polling re-check now
 
+    def delivered(self, update_id: int) -> None:
+        """A webhook answered 2xx for this update (or Telegram dropped it as not wanted)."""
+        self.pending = [u for u in self.pending if u["update_id"] != update_id]
+        self.confirmed_offset = max(self.confirmed_offset, update_id + 1)
+        self.signal.notify()
+
     def batch(self, limit: int) -> list[dict[str, Any]]:
         return self.pending[: max(1, min(limit, 100))]
 

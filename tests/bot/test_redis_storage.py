@@ -1,0 +1,108 @@
+"""Conversation state in Redis (REDIS_URL): aiogram's RedisStorage, keyed and checked as in SQL."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from admin.views.privacy import PrivacyView
+from bot.dispatcher import conversation_state
+from nearmiss.settings import Settings
+from storage import redis_state
+from storage.fsm import SQLStorage
+from tests.helpers.redis_server import REDIS_URL, keys_under, needs_redis, redis, redis_prefix
+
+__all__ = ["redis", "redis_prefix"]  # fixtures
+
+Maker = async_sessionmaker[AsyncSession]
+
+
+def _key(person: int) -> StorageKey:
+    return StorageKey(bot_id=42, chat_id=person, user_id=person)
+
+
+def test_without_redis_url_state_stays_in_sql_with_a_process_lock(sessionmaker: Maker) -> None:
+    storage, isolation = conversation_state(Settings(_env_file=None), sessionmaker)
+    assert isinstance(storage, SQLStorage) and isinstance(isolation, SimpleEventIsolation)
+
+
+@needs_redis
+async def test_with_redis_url_state_and_locks_live_in_redis(
+        sessionmaker: Maker, redis: Redis, redis_prefix: str) -> None:
+    settings = Settings(_env_file=None, redis_url=REDIS_URL, redis_prefix=redis_prefix)
+    storage, isolation = conversation_state(settings, sessionmaker)
+    try:
+        assert isinstance(storage, RedisStorage) and isinstance(isolation, RedisEventIsolation)
+        assert isolation.redis is storage.redis  # one client, closed with the storage
+        await storage.set_state(_key(5), "Flow:reporting")
+        await storage.set_data(_key(5), {"draft": {"answers": {"told": ["nurse"]}}})
+        # The SQL table's key shape (fsm:<chat>:<user>:<destiny>) under the deployment's prefix.
+        assert await keys_under(redis, redis_prefix) == [
+            f"{redis_prefix}:5:5:default:data", f"{redis_prefix}:5:5:default:state"]
+        assert await storage.get_data(_key(5)) == {"draft": {"answers": {"told": ["nurse"]}}}
+    finally:
+        await storage.close()
+
+
+@needs_redis
+async def test_clearing_the_state_leaves_no_key_of_the_person(
+        redis: Redis, redis_prefix: str) -> None:
+    storage, _ = redis_state.redis_storage(Redis.from_url(REDIS_URL), redis_prefix)
+    try:
+        await storage.set_state(_key(5), "Flow:reporting")
+        await storage.set_data(_key(5), {"draft": {"key": "abc"}})
+        await storage.set_state(_key(5), None)  # what FSMContext.clear() does
+        await storage.set_data(_key(5), {})
+        assert await keys_under(redis, redis_prefix) == []
+    finally:
+        await storage.close()
+
+
+@needs_redis
+async def test_redis_state_refuses_data_that_would_not_read_back_equal(
+        redis: Redis, redis_prefix: str) -> None:
+    storage, _ = redis_state.redis_storage(Redis.from_url(REDIS_URL), redis_prefix)
+    try:
+        with pytest.raises(TypeError, match="round-trip"):
+            await storage.set_data(_key(5), {"told": ("nurse", "gp")})
+        assert await keys_under(redis, redis_prefix) == []
+    finally:
+        await storage.close()
+
+
+@needs_redis
+async def test_forgetting_a_person_deletes_their_keys_and_nobody_elses(
+        redis: Redis, redis_prefix: str) -> None:
+    storage, _ = redis_state.redis_storage(Redis.from_url(REDIS_URL), redis_prefix)
+    try:
+        for person in (5, 55, 6):
+            await storage.set_state(_key(person), "Flow:reporting")
+            await storage.set_data(_key(person), {"draft": {"key": str(person)}})
+        assert await redis_state.forget(redis, redis_prefix, 5) == 2
+        left = await keys_under(redis, redis_prefix)
+        assert left == [f"{redis_prefix}:{p}:{p}:default:{part}"
+                        for p in (55, 6) for part in ("data", "state")]
+    finally:
+        await storage.close()
+
+
+@needs_redis
+async def test_the_admins_erasure_deletes_the_persons_state_in_redis(
+        redis: Redis, redis_prefix: str) -> None:
+    storage, _ = redis_state.redis_storage(Redis.from_url(REDIS_URL), redis_prefix)
+    try:
+        for person in (5, 6):
+            await storage.set_data(_key(person), {"forget": "token"})
+        view = PrivacyView.__new__(PrivacyView)  # only its services are used here
+        view.services = SimpleNamespace(settings=Settings(  # type: ignore[assignment]
+            _env_file=None, redis_url=REDIS_URL, redis_prefix=redis_prefix))
+        await view._forget_conversation(5)
+        assert await keys_under(redis, redis_prefix) == [f"{redis_prefix}:6:6:default:data"]
+    finally:
+        await storage.close()

@@ -1,0 +1,131 @@
+"""Webhook delivery: the fake POSTs queued updates to the registered URL, as Telegram does."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+
+from .state import now
+
+if TYPE_CHECKING:
+    from .server import FakeTelegram
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# What Telegram sends when setWebhook names no allowed_updates.
+NOT_BY_DEFAULT = ("chat_member", "message_reaction", "message_reaction_count")
+FIRST_RETRY, LAST_RETRY = 0.05, 1.0  # Telegram backs off too, only much more slowly
+
+
+@dataclass
+class Delivery:
+    """One POST of an update to the webhook and how the bot's server answered it."""
+
+    update_id: int
+    status: int  # 0: no HTTP answer at all (refused, reset, timed out)
+    error: str | None = None
+
+
+class WebhookDeliverer:
+    """Sends pending updates one at a time, in order, retrying until the bot answers 2xx.
+
+    Telegram may use up to max_connections parallel connections; one is enough for tests and
+    keeps the order of a chat's updates deterministic. The URL must be https (setWebhook says
+    so); `proxy` stands for the TLS-terminating reverse proxy in front of the bot, so the fake
+    delivers to http://127.0.0.1:<port><path> while the bot registered an https URL.
+    """
+
+    def __init__(self, fake: FakeTelegram) -> None:
+        self.fake = fake
+        self.proxy: str | None = None
+        self.deliveries: list[Delivery] = []
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._http: aiohttp.ClientSession | None = None
+
+    def start(self) -> None:
+        # A connection per delivery: several worker processes behind one port each get some.
+        self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10),
+                                           connector=aiohttp.TCPConnector(force_close=True))
+        self._stopping = False
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        # A flag, not Task.cancel(): on Python 3.11 wait_for() can swallow a cancellation.
+        self._stopping = True
+        self.fake.signal.notify()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    def target(self, url: str) -> str:
+        if self.proxy is None:
+            return url
+        proxy, parts = urlsplit(self.proxy), urlsplit(url)
+        return urlunsplit((proxy.scheme, proxy.netloc, parts.path, parts.query, ""))
+
+    async def _run(self) -> None:
+        delay = FIRST_RETRY
+        while not self._stopping:
+            update = await self.fake.signal.wait_until(self._next, 1.0)
+            if not isinstance(update, dict):
+                continue
+            if await self._deliver(update):
+                delay = FIRST_RETRY
+            else:
+                await self.fake.signal.wait_until(lambda: self._stopping, delay)
+                delay = min(delay * 2, LAST_RETRY)
+
+    def _next(self) -> dict[str, Any] | bool | None:
+        if self._stopping:
+            return True
+        webhook = self.fake.world.webhook
+        if not webhook:
+            return None
+        while self.fake.updates.pending:
+            update = self.fake.updates.pending[0]
+            if _wanted(update, webhook.get("allowed_updates")):
+                return update
+            self.fake.updates.delivered(update["update_id"])  # Telegram drops it unsent
+        return None
+
+    async def _deliver(self, update: dict[str, Any]) -> bool:
+        webhook = self.fake.world.webhook
+        assert webhook is not None and self._http is not None
+        headers = {}
+        if secret := self.fake.world.webhook_secret:
+            headers[SECRET_HEADER] = secret
+        try:
+            async with self._http.post(self.target(webhook["url"]), json=update,
+                                       headers=headers) as response:
+                status = response.status
+                await response.read()
+        except (aiohttp.ClientError, TimeoutError) as error:
+            return self._failed(Delivery(update["update_id"], 0, f"Connection error: {error}"))
+        if 200 <= status < 300:
+            self.deliveries.append(Delivery(update["update_id"], status))
+            self.fake.updates.delivered(update["update_id"])
+            return True
+        return self._failed(Delivery(update["update_id"], status, f"Wrong response from the "
+                                                                    f"webhook: {status}"))
+
+    def _failed(self, delivery: Delivery) -> bool:
+        self.deliveries.append(delivery)
+        if self.fake.world.webhook is not None:
+            self.fake.world.webhook.update(last_error_date=now(),
+                                           last_error_message=delivery.error)
+        self.fake.signal.notify()
+        return False
+
+
+def _wanted(update: dict[str, Any], allowed: list[str] | None) -> bool:
+    kind = next(key for key in update if key != "update_id")
+    return kind in allowed if allowed else kind not in NOT_BY_DEFAULT
