@@ -66,6 +66,9 @@ class FakeTelegram(ScenarioControls):
         self.faults = FaultPlan()
         self.flood: FloodLimiter | None = None
         self.calls: list[Call] = []
+        # Called with every call as it is recorded, before the bot gets its answer: a load
+        # benchmark timestamps replies here instead of waking on every signal.
+        self.call_hooks: list[Callable[[Call], None]] = []
         self.webhook = WebhookDeliverer(self)
         # In webhook mode a 2xx means "received", not "handled": a test that runs the bot's
         # app in-process sets this to wait for its background work (see wait_handled).
@@ -225,6 +228,8 @@ class FakeTelegram(ScenarioControls):
 
     def _record(self, call: Call) -> None:
         self.calls.append(call)
+        for hook in self.call_hooks:
+            hook(call)
         if not call.ok and (chat := self._chat_of(call)) is not None:
             chat.log(f"✗ {call.method} rejected: {call.description}")
         self.signal.notify()
