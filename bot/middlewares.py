@@ -43,7 +43,10 @@ class Repos:
 
 
 class DatabaseMiddleware(BaseMiddleware):
-    """A session per update, committed once when the handler succeeds."""
+    """A session per update; FSM storage on SQL joins it (so it runs before aiogram's FSM
+    middleware, whose state read is then the update's first statement, not a transaction of
+    its own). What is left uncommitted when the update ends is rolled back: CommitMiddleware
+    commits on success, inside the event isolation lock."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession],
                  identity_key: bytes) -> None:
@@ -55,9 +58,18 @@ class DatabaseMiddleware(BaseMiddleware):
         async with self.sessionmaker() as session:
             data["repos"] = Repos.on(session, self.identity_key)
             with joined_to(session):
-                result = await handler(event, data)
-            await session.commit()
-            return result
+                return await handler(event, data)
+
+
+class CommitMiddleware(BaseMiddleware):
+    """Commits the update's session when its handler succeeds, before the person's lock is
+    released, so their next update reads what this one wrote."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject,
+                       data: dict[str, Any]) -> Any:
+        result = await handler(event, data)
+        await data["repos"].session.commit()
+        return result
 
 
 class PersonMiddleware(BaseMiddleware):

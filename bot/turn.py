@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import Chat, Message, TelegramObject, User
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 
 from bot.i18n import Translator
 from bot.middlewares import Repos
@@ -42,6 +42,7 @@ class Turn:
     language: str
     settings: Settings
     user: User | None = None  # who sent the update: never stored unless they choose to
+    _context: Context | None = field(default=None, repr=False)
 
     async def say(self, msg: Msg, *more: Msg, **kwargs: Any) -> Message:
         """Send one message: `msg` and any `more` as paragraphs, after committing."""
@@ -55,18 +56,28 @@ class Turn:
         await self.bot.send_message(self.chat_id, rendered.text, reply_markup=rendered.markup)
         return rendered
 
+    async def acknowledge(self, query: CallbackQuery, msg: Msg | None = None) -> None:
+        """Answer a button tap (ends its spinner, with `msg` as a brief notice), after
+        committing: no Telegram call is made while this update holds the database."""
+        text = self.tr.text(msg, self.language) if msg is not None else None
+        await self.stored()
+        await query.answer(text)
+
     async def stored(self) -> None:
         """Commit before speaking: once a person sees the next question (or a reference), a
         crash must not be able to take back the answer that led to it."""
         await self.repos.session.commit()
 
     async def context(self) -> Context:
-        team_id = getattr(self.reporter, "team_id", None)
-        places = await self.repos.teams.places(team_id=team_id) if team_id else []
-        categories = await self.repos.categories.list(active_only=True)
-        return Context(now=datetime.now(self.settings.zone),
-                       places=tuple(place.name for place in places),
-                       categories=tuple((c.key, c.name) for c in categories))
+        """What the questions offer now (read once per update)."""
+        if self._context is None:
+            team_id = getattr(self.reporter, "team_id", None)
+            places = await self.repos.teams.places(team_id=team_id) if team_id else []
+            categories = await self.repos.categories.list(active_only=True)
+            self._context = Context(now=datetime.now(self.settings.zone),
+                                    places=tuple(place.name for place in places),
+                                    categories=tuple((c.key, c.name) for c in categories))
+        return self._context
 
     async def draft(self) -> Draft | None:
         raw = (await self.state.get_data()).get(DRAFT)

@@ -25,6 +25,8 @@ SQLITE_PRAGMAS = (
     # Deleted rows (a finished draft, an erased identity) are overwritten, not left in the file.
     "PRAGMA secure_delete=ON",
 )
+# How long an update may wait for the connection before it fails (and the person is told).
+SQLITE_POOL_TIMEOUT = 30.0
 
 
 def create_engine(database_url: str) -> AsyncEngine:
@@ -35,9 +37,16 @@ def create_engine(database_url: str) -> AsyncEngine:
     if url.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
     path = sqlite_path(url)
-    if path is not None:
+    if path is None:  # in memory: SQLAlchemy keeps the one connection itself
+        engine = create_async_engine(url, hide_parameters=True)
+    else:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, hide_parameters=True)
+        # One connection per process. Every transaction holds SQLite's single write lock
+        # (BEGIN IMMEDIATE), so more connections only queue inside SQLite's busy handler,
+        # which sleeps and polls (up to 100 ms a turn); the pool hands the connection on
+        # in order the moment it is free. Other processes still wait through busy_timeout.
+        engine = create_async_engine(url, hide_parameters=True, pool_size=1, max_overflow=0,
+                                     pool_timeout=SQLITE_POOL_TIMEOUT)
     event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
     return engine

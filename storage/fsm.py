@@ -6,6 +6,7 @@ import json
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram.fsm.state import State
@@ -16,26 +17,40 @@ from aiogram.fsm.storage.base import (
     StateType,
     StorageKey,
 )
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.dialects import upsert_insert
 from storage.models import FsmRecord, utcnow
 
-# The session of the update being handled, when there is one. FSM reads and writes then join
-# its transaction: a second connection would wait on SQLite's write lock held by the first,
-# and a submitted report and the cleared draft commit (or roll back) together.
-_update_session: ContextVar[AsyncSession | None] = ContextVar("fsm_update_session", default=None)
+# A key's row as stored: (state, data as JSON); (None, None) when there is no row.
+Stored = tuple[str | None, str | None]
+COLUMNS = ("state", "data")
+
+
+@dataclass
+class _Joined:
+    """The session of the update being handled, and the rows it has read or written."""
+
+    session: AsyncSession
+    rows: dict[str, Stored] = field(default_factory=dict)
+
+
+# FSM reads and writes of an update join its transaction: a second connection would wait on
+# SQLite's write lock held by the first, and a submitted report and the cleared draft commit
+# (or roll back) together. Within the update a key's row is read once and written only when
+# it changes; the event isolation keeps other updates of the same key out meanwhile.
+_update: ContextVar[_Joined | None] = ContextVar("fsm_update", default=None)
 
 
 @contextmanager
 def joined_to(session: AsyncSession) -> Iterator[None]:
     """Within this block, FSM storage uses `session` and leaves committing to its owner."""
-    token = _update_session.set(session)
+    token = _update.set(_Joined(session))
     try:
         yield
     finally:
-        _update_session.reset(token)
+        _update.reset(token)
 
 
 def dump_data(data: Mapping[str, Any]) -> str | None:
@@ -72,8 +87,7 @@ class SQLStorage(BaseStorage):
 
     async def get_state(self, key: StorageKey) -> str | None:
         """Return the current state."""
-        row = await self._read(self.key_builder.build(key))
-        return row.state if row is not None else None
+        return (await self._read(self.key_builder.build(key)))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         """Replace the data; an empty dict clears it."""
@@ -83,10 +97,10 @@ class SQLStorage(BaseStorage):
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         """Return a copy of the current data."""
-        row = await self._read(self.key_builder.build(key))
-        if row is None or row.data is None:
+        stored = (await self._read(self.key_builder.build(key)))[1]
+        if stored is None:
             return {}
-        data: dict[str, Any] = json.loads(row.data)
+        data: dict[str, Any] = json.loads(stored)
         return data
 
     async def close(self) -> None:
@@ -95,22 +109,35 @@ class SQLStorage(BaseStorage):
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[AsyncSession]:
         """The update's session if one is joined, else a short transaction of our own."""
-        joined = _update_session.get()
+        joined = _update.get()
         if joined is not None:
-            yield joined
+            yield joined.session
             return
         async with self.sessionmaker.begin() as session:
             yield session
 
-    async def _read(self, key: str) -> Row[Any] | None:
+    async def _read(self, key: str) -> Stored:
         """Return a key's state and data (plain columns: an ORM object could be stale)."""
+        joined = _update.get()
+        if joined is not None and key in joined.rows:
+            return joined.rows[key]
         async with self._session() as session:
             result = await session.execute(
                 select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == key))
-            return result.first()
+            row = result.first()
+        stored: Stored = (row.state, row.data) if row is not None else (None, None)
+        if joined is not None:
+            joined.rows[key] = stored
+        return stored
 
     async def _write(self, key: str, column: str, value: str | None) -> None:
         """Set one column of a key's row; drop the row once empty."""
+        joined = _update.get()
+        if joined is not None and key in joined.rows:
+            known = joined.rows[key]
+            if known[COLUMNS.index(column)] == value:
+                return
+            joined.rows[key] = (value, known[1]) if column == "state" else (known[0], value)
         async with self._session() as session:
             if value is None:
                 await self._clear(session, key, column)

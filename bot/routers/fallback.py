@@ -18,7 +18,7 @@ async def anything_else(message: Message, turn: Turn) -> None:
 
 
 async def expired_button(query: CallbackQuery, turn: Turn) -> None:
-    await query.answer(turn.tr.gettext(N_("That button has expired."), turn.language))
+    await turn.acknowledge(query, Msg(N_("That button has expired.")))
 
 
 def create_router() -> Router:

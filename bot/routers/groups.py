@@ -29,8 +29,8 @@ async def report_in_private(message: Message, bot: Bot, turn: Turn) -> None:
                    reply_markup=markup)
 
 
-async def link_group(message: Message, command: CommandObject, bot: Bot, turn: Turn) -> None:
-    if not await _sent_by_group_admin(message, bot):
+async def link_group(message: Message, command: CommandObject, turn: Turn) -> None:
+    if not await _sent_by_group_admin(message, turn):
         await turn.say(Msg(N_("Only an administrator of this group can link it to a team.")))
         return
     if not command.args:
@@ -52,8 +52,8 @@ async def link_group(message: Message, command: CommandObject, bot: Bot, turn: T
                           "learning from near-miss reports."), {"team": team.name}))
 
 
-async def unlink_group(message: Message, bot: Bot, turn: Turn) -> None:
-    if not await _sent_by_group_admin(message, bot):
+async def unlink_group(message: Message, turn: Turn) -> None:
+    if not await _sent_by_group_admin(message, turn):
         await turn.say(Msg(N_("Only an administrator of this group can unlink it.")))
         return
     ended = await turn.repos.groups.deactivate(chat_id=message.chat.id, reason="unlink",
@@ -82,12 +82,13 @@ async def bot_removed(event: ChatMemberUpdated, repos: Repos) -> None:
     await repos.groups.deactivate(chat_id=event.chat.id, reason="removed", now=datetime.now(UTC))
 
 
-async def _sent_by_group_admin(message: Message, bot: Bot) -> bool:
+async def _sent_by_group_admin(message: Message, turn: Turn) -> bool:
     """Ask Telegram itself: nothing in the message can prove who administers the group."""
     if message.from_user is None:
         return False
+    await turn.stored()  # no Telegram call while this update holds the database
     try:
-        member = await bot.get_chat_member(message.chat.id, message.from_user.id)
+        member = await turn.bot.get_chat_member(message.chat.id, message.from_user.id)
     except TelegramBadRequest:
         return False
     return member.status in GROUP_ADMINS

@@ -21,7 +21,7 @@ async def choose_language(message: Message, turn: Turn) -> None:
 
 async def language_chosen(query: CallbackQuery, turn: Turn) -> None:
     code = (query.data or "")[len(PREFIX):]
-    await query.answer()
+    await turn.acknowledge(query)
     if code not in turn.tr.languages or turn.reporter is None:
         return
     await turn.repos.reporters.update(turn.reporter, language=code)

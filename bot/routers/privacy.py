@@ -88,12 +88,11 @@ async def forget_answered(query: CallbackQuery, turn: Turn) -> None:
     choice, _, token = (query.data or "")[len(PREFIX):].partition("|")
     data = await turn.state.get_data()
     if not token or data.get(PENDING) != token or choice not in ("yes", "no"):
-        await query.answer(turn.tr.gettext(STALE, turn.language))
+        await turn.acknowledge(query, Msg(STALE))
     elif choice == "no":
         del data[PENDING]
         await turn.state.set_data(data)
-        await turn.stored()
-        await query.answer()
+        await turn.acknowledge(query)
         await turn.say(Msg(KEPT))
     else:
         assert turn.user is not None
@@ -105,7 +104,7 @@ async def forget_answered(query: CallbackQuery, turn: Turn) -> None:
         # The state may live in Redis, out of the erasure's reach: cleared here, after the
         # erasure is on record, through whichever storage the dispatcher has.
         await turn.state.clear()
-        await query.answer()
+        await turn.acknowledge(query)
         await turn.say(Msg(ERASED, {"count": len(references)}))
     await _tidy(query)
 

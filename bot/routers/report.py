@@ -21,7 +21,7 @@ async def report_command(message: Message, turn: Turn) -> None:
 
 
 async def report_button(query: CallbackQuery, turn: Turn) -> None:
-    await query.answer()
+    await turn.acknowledge(query)
     await report_command(query.message, turn)  # type: ignore[arg-type]
 
 
@@ -33,10 +33,10 @@ async def cancel_command(message: Message, turn: Turn) -> None:
 
 async def flow_button(query: CallbackQuery, turn: Turn) -> None:
     event = parse_flow_data(query.data)
-    await query.answer()
-    if event is None:
-        return
-    await handle(turn, event, tapped=query.message)  # type: ignore[arg-type]
+    if event is not None:
+        await handle(turn, event, tapped=query.message)  # type: ignore[arg-type]
+    # Last, when nothing is left to commit: the tap's spinner stops as its answer shows.
+    await turn.acknowledge(query)
 
 
 async def flow_message(message: Message, turn: Turn) -> None:
