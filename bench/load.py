@@ -16,31 +16,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import os
 import random
-import socket
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
-
-from storage.models import Report
+from bench import harness
 from tests.helpers.fake_telegram import Call, ChatClient, FakeTelegram
 
-POSTGRES_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
-WEBHOOK_URL = "https://nearmiss.example.org/telegram/webhook"
-ROOT = Path(__file__).resolve().parent.parent  # the bot process imports bench/ from here
 PAUSE = 2.0  # a person tapping on a phone, between answers (realistic run)
 REPLY_TIMEOUT = 60.0
-START_TIMEOUT = 60.0
 GOAL_RATIO, GOAL_P99_MS = 0.5, 50.0
 # (kind, payload, step whose keyboard the reply carries; "" = the thanks with the reference)
 SCRIPT: tuple[tuple[str, str, str], ...] = (
@@ -130,122 +119,23 @@ class Worker:
             self.last_reply_at, self._message_id = at, message["message_id"]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _peak_rss_kb(pid: int) -> int:
-    """VmHWM: the most resident memory the process has had."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
-
-
-@contextlib.asynccontextmanager
-async def database(db: str, tmp: Path) -> AsyncIterator[str]:
-    """A fresh database: a SQLite file, or a PostgreSQL database created and dropped."""
-    if db != "postgresql":  # the echo bot's "-" too: a file nobody opens
-        yield f"sqlite+aiosqlite:///{tmp / 'load.db'}"
-        return
-    name = f"nearmiss_load_{os.getpid()}_{int(time.time())}"
-    server = create_async_engine(f"{POSTGRES_SERVER}/postgres", isolation_level="AUTOCOMMIT",
-                                 poolclass=NullPool)
-    async with server.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{POSTGRES_SERVER}/{name}"
-    finally:
-        async with server.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await server.dispose()
-
-
-def _env(**extra: str) -> dict[str, str]:
-    drop = {"BOT_TOKEN", "DATABASE_URL", "TELEGRAM_API_URL", "WEBHOOK_URL", "REDIS_URL",
-            "DEFAULT_LANGUAGE"}
-    return {**{k: v for k, v in os.environ.items() if k not in drop}, "LOG_LEVEL": "INFO",
-            **extra}
-
-
-async def _command(*args: str, env: dict[str, str], cwd: Path) -> str:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "nearmiss.cli", *args, env=env, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    out = (await asyncio.wait_for(process.communicate(), START_TIMEOUT))[0].decode()
-    if process.returncode != 0:
-        raise RuntimeError(f"nearmiss {' '.join(args)} failed:\n{out}")
-    return out
-
-
-async def _prepare(config: Config, env: dict[str, str], tmp: Path) -> str:
-    """Migrate and add the team; its code (the echo bot needs neither)."""
-    if config.bot == "echo":
-        return "ECHO"
-    await _command("migrate", env=env, cwd=tmp)
-    out = await _command("team", "add", "Bench House", "--place", "Lounge", "--place",
-                         "Kitchen", env=env, cwd=tmp)
-    return next(line.split()[-1] for line in out.splitlines() if line.strip().startswith("code:"))
-
-
-async def _launch(config: Config, fake: FakeTelegram, env: dict[str, str],
-                  tmp: Path) -> asyncio.subprocess.Process:
-    port = _free_port()
-    env = {**env, "ADMIN_PORT": str(port), "PORT": str(port)}
-    if config.mode == "webhook":
-        env["WEBHOOK_URL"] = WEBHOOK_URL
-        fake.webhook.proxy = f"http://127.0.0.1:{port}"
-    command = ["-m", "bench.echo_bot"] if config.bot == "echo" else [
-        "-m", "nearmiss.cli", "run", *(["--webhook"] if config.mode == "webhook" else [])]
-    log = (tmp / "bot.log").open("wb")
-    process = await asyncio.create_subprocess_exec(sys.executable, *command, env=env,
-                                                   cwd=ROOT, stdout=log, stderr=log)
-    if config.mode == "webhook":
-        await fake.wait_for(lambda: fake.world.webhook, START_TIMEOUT)
-    else:
-        await fake.wait_until_polling(START_TIMEOUT)
-    return process
-
-
-async def _stop(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is None:
-        process.terminate()
-        try:
-            await asyncio.wait_for(process.wait(), 30)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-
-
-async def _count_reports(url: str) -> int:
-    engine = create_async_engine(url, poolclass=NullPool)
-    try:
-        async with engine.connect() as connection:
-            return int((await connection.execute(select(func.count()).select_from(Report)))
-                       .scalar_one())
-    finally:
-        await engine.dispose()
-
-
 async def measure(config: Config) -> Result:
     """One configuration, on a fresh database and a freshly started bot process."""
     with tempfile.TemporaryDirectory(prefix="nearmiss-load-") as name:
         tmp = Path(name)
-        async with database(config.db, tmp) as url, FakeTelegram() as fake:
-            env = _env(BOT_TOKEN=fake.token, TELEGRAM_API_URL=fake.base_url, DATABASE_URL=url,
-                       DATA_DIR=str(tmp))
-            code = await _prepare(config, env, tmp)
-            process = await _launch(config, fake, env, tmp)
+        async with harness.database(config.db, tmp) as url, FakeTelegram() as fake:
+            env = harness.env(BOT_TOKEN=fake.token, TELEGRAM_API_URL=fake.base_url,
+                              DATABASE_URL=url, DATA_DIR=str(tmp))
+            code = "ECHO" if config.bot == "echo" else await harness.prepare(env, tmp)
+            process = await harness.launch(config.bot, config.mode, fake, env, tmp)
             try:
                 result = await _drive(config, fake, code, process.pid)
             finally:
-                await _stop(process)
+                await harness.stop(process)
             if result.failures:
                 print((tmp / "bot.log").read_text()[-3000:], file=sys.stderr)
             if config.bot == "nearmiss":
-                result.stored = await _count_reports(url) - 1  # less the warm-up's
+                result.stored = await harness.count_reports(url) - 1  # less the warm-up's
             return result
 
 
@@ -276,7 +166,8 @@ async def _drive(config: Config, fake: FakeTelegram, code: str, pid: int) -> Res
                                                                              strict=True)
                 if isinstance(outcome, BaseException)]
     latencies = [latency for worker in workers.values() for latency in worker.latencies]
-    return Result(config, latencies, finished - started, _peak_rss_kb(pid), None, failures)
+    return Result(config, latencies, finished - started, harness.peak_rss_kb(pid), None,
+                  failures)
 
 
 HEADER = (f"{'bot':<9}{'db':<11}{'mode':<8}{'run':<11}{'workers':>7}{'updates':>8}"

@@ -24,6 +24,7 @@ from conversations import (
     Msg,
     ReportAnswers,
     Result,
+    TextInput,
     advance,
     collect,
     current_prompt,
@@ -47,6 +48,10 @@ ALERTED = N_("I have alerted your team's on-call and safeguarding contacts.")
 NOBODY_TO_ALERT = N_("No contact is set up for your team in nearmiss, so nobody has been "
                      "alerted: please phone your manager or on-call now.")
 CARRY_ON = N_("When you can, please carry on with this report.")
+EARLY = N_("I received this message before I asked the question above, so I have not taken "
+           "it as the answer. If it is your answer, please send it again.")
+INTERRUPTED = N_("Sorry, I was interrupted before I could ask you this, so I have not taken "
+                 "your last message as its answer. Your earlier answers are saved.")
 
 THANKS = N_("Thank you. Your near miss has been recorded with the reference {reference}.")
 THANKS_INCIDENT = N_("Thank you. This has been recorded as an incident with the reference "
@@ -79,14 +84,25 @@ async def begin(turn: Turn) -> None:
     await turn.show(current_prompt(draft, ctx))
 
 
-async def handle(turn: Turn, event: Event, tapped: Message | None = None) -> None:
-    """Apply one event to the person's draft and answer it."""
-    draft = await turn.draft()
+async def handle(turn: Turn, event: Event, tapped: Message | None = None,
+                 message_id: int | None = None) -> None:
+    """Apply one event (from the person's message `message_id`, or a tap) and answer it."""
+    progress = await turn.progress()
+    draft = progress.draft
     if draft is None:
         await turn.say(Msg(N_("That report has already been sent or discarded. "
                               "Send /report to start a new one.")))
         return
-    result = advance(draft, event, await turn.context())
+    ctx = await turn.context()
+    typed = isinstance(event, TextInput)
+    if typed and progress.unseen == draft.step:
+        # Most likely the last answer, sent again because this question never came.
+        result = Result(draft, current_prompt(draft, ctx, Msg(INTERRUPTED)))
+    elif typed and progress.sent_before_asked(message_id):
+        await turn.say(Msg(EARLY))
+        return
+    else:
+        result = advance(draft, event, ctx)
     if result.outcome == "submitted":
         await submit(turn, draft)
     elif result.outcome == "cancelled":
@@ -95,22 +111,26 @@ async def handle(turn: Turn, event: Event, tapped: Message | None = None) -> Non
                               "Send /report whenever you want to start again.")))
     else:
         assert result.draft is not None and result.prompt is not None
-        await turn.keep(result.draft)
+        pending = typed and (result.draft.step != draft.step or progress.unseen == draft.step)
+        await turn.keep(result.draft, unseen=pending)
         if result.escalate:
             await escalate(turn, result.draft)
-        await _answer(turn, result, tapped)
+        asked = await _answer(turn, result, tapped)
+        if pending:
+            await turn.keep(result.draft, asked=asked)  # Telegram has the question now
     if tapped is not None and tapped.reply_markup is not None and not result.in_place:
         await _quietly(tapped.edit_reply_markup(reply_markup=None))
 
 
-async def _answer(turn: Turn, result: Result, tapped: Message | None) -> None:
+async def _answer(turn: Turn, result: Result, tapped: Message | None) -> int | None:
+    """Show the result; the id of the new message that shows it (None if edited in place)."""
     assert result.prompt is not None
     if result.in_place and tapped is not None:
         rendered = render(result.prompt, turn.tr, turn.language)
         await turn.stored()
         await _quietly(tapped.edit_reply_markup(reply_markup=rendered.markup))
-    else:
-        await turn.show(result.prompt)
+        return None
+    return (await turn.show(result.prompt)).message_id
 
 
 async def _quietly(call: object) -> None:

@@ -14,12 +14,14 @@ from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 
 from bot.i18n import Translator
 from bot.middlewares import Repos
-from bot.rendering import Rendered, render
+from bot.rendering import render
 from conversations import Context, Draft, Msg, Prompt
 from nearmiss.settings import Settings
 from storage.models import Reporter
 
 DRAFT = "draft"
+UNSEEN = "unseen"
+ASKED = "asked"
 
 
 class Flow(StatesGroup):
@@ -50,11 +52,12 @@ class Turn:
         await self.stored()
         return await self.bot.send_message(self.chat_id, text, **kwargs)
 
-    async def show(self, prompt: Prompt) -> Rendered:
+    async def show(self, prompt: Prompt) -> Message:
+        """Send a question with its buttons, after committing; the message Telegram made."""
         rendered = render(prompt, self.tr, self.language)
         await self.stored()
-        await self.bot.send_message(self.chat_id, rendered.text, reply_markup=rendered.markup)
-        return rendered
+        return await self.bot.send_message(self.chat_id, rendered.text,
+                                           reply_markup=rendered.markup)
 
     async def acknowledge(self, query: CallbackQuery, msg: Msg | None = None) -> None:
         """Answer a button tap (ends its spinner, with `msg` as a brief notice), after
@@ -80,13 +83,50 @@ class Turn:
         return self._context
 
     async def draft(self) -> Draft | None:
-        raw = (await self.state.get_data()).get(DRAFT)
-        return Draft.from_dict(raw) if isinstance(raw, dict) else None
+        return (await self.progress()).draft
 
-    async def keep(self, draft: Draft) -> None:
+    async def progress(self) -> Progress:
+        data = await self.state.get_data()
+        raw, unseen, asked = data.get(DRAFT), data.get(UNSEEN), data.get(ASKED)
+        return Progress(
+            Draft.from_dict(raw) if isinstance(raw, dict) else None,
+            unseen if isinstance(unseen, str) else None,
+            (str(asked[0]), int(asked[1])) if isinstance(asked, list) and len(asked) == 2
+            else None)
+
+    async def keep(self, draft: Draft, *, unseen: bool = False,
+                   asked: int | None = None) -> None:
+        """Store the draft; `unseen` marks its question as not shown yet, `asked` records the
+        message that showed it (see Progress)."""
+        data: dict[str, object] = {DRAFT: draft.to_dict()}
+        if unseen:
+            data[UNSEEN] = draft.step
+        if asked is not None:
+            data[ASKED] = [draft.step, asked]
         # Data first: the draft is the truth, the state only routes messages to the flow.
-        await self.state.set_data({DRAFT: draft.to_dict()})
+        await self.state.set_data(data)
         await self.state.set_state(Flow.reporting)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A person's draft, and what is known about the showing of its question after a typed
+    answer moved it on.
+
+    That answer is committed before the next question is sent. If the process dies in between
+    (`unseen` is that step), or the person, hearing nothing, sends their answer again before
+    the question arrives (their message is older than `asked`, the question's message id: a
+    chat's ids grow in the order messages were sent), the message is not an answer to the new
+    question, and must not be taken as one.
+    """
+
+    draft: Draft | None
+    unseen: str | None = None
+    asked: tuple[str, int] | None = None
+
+    def sent_before_asked(self, message_id: int | None) -> bool:
+        return (self.draft is not None and self.asked is not None and message_id is not None
+                and self.asked[0] == self.draft.step and message_id < self.asked[1])
 
 
 class TurnMiddleware(BaseMiddleware):

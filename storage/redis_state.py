@@ -8,18 +8,27 @@ the same refusal of data that would not read back equal) and erases a person's k
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
-from aiogram.fsm.storage.base import DefaultKeyBuilder
+from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from redis.asyncio import Redis
+from redis.asyncio.lock import Lock
+from redis.exceptions import RedisError
 
 from storage.fsm import dump_data
 
-# A handler holds its lock at most this long: far beyond any one update, short enough that a
-# worker killed mid-update does not keep the person waiting long.
-LOCK_SECONDS = 60
+log = logging.getLogger(__name__)
+
+# A person's lock expires this long after it was last renewed; the worker handling their
+# update renews it every third of that. A worker killed mid-update keeps the person waiting
+# only this long, while an update that takes longer (a slow database) keeps its lock.
+LOCK_SECONDS = 6.0
 
 
 def connect(url: str) -> Redis:
@@ -38,10 +47,36 @@ def _dumps(data: Mapping[str, Any]) -> str:
     return text
 
 
+class RenewedIsolation(RedisEventIsolation):
+    """aiogram's Redis lock per person, with a short expiry renewed while the update runs."""
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncIterator[None]:
+        name = self.key_builder.build(key, "lock")
+        async with self.redis.lock(name=name, timeout=LOCK_SECONDS, lock_class=Lock) as held:
+            renewing = asyncio.create_task(_renew(held))
+            try:
+                yield
+            finally:
+                renewing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await renewing
+
+
+async def _renew(held: Lock) -> None:
+    while True:
+        await asyncio.sleep(LOCK_SECONDS / 3)
+        try:
+            await held.reacquire()
+        except RedisError as error:  # Redis gone, or the lock already lost: it just expires
+            log.warning("could not renew a conversation lock: %s", type(error).__name__)
+            return
+
+
 def redis_storage(redis: Redis, prefix: str) -> tuple[RedisStorage, RedisEventIsolation]:
     """The storage and its event isolation on one client; closing the storage closes it."""
     storage = RedisStorage(redis, key_builder=key_builder(prefix), json_dumps=_dumps)
-    return storage, storage.create_isolation(lock_kwargs={"timeout": LOCK_SECONDS})
+    return storage, RenewedIsolation(redis, key_builder=storage.key_builder)
 
 
 async def forget(redis: Redis, prefix: str, telegram_user_id: int) -> int:

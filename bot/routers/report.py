@@ -40,7 +40,7 @@ async def flow_button(query: CallbackQuery, turn: Turn) -> None:
 
 
 async def flow_message(message: Message, turn: Turn) -> None:
-    await handle(turn, await _event(message, turn))
+    await handle(turn, await _event(message, turn), message_id=message.message_id)
 
 
 async def _event(message: Message, turn: Turn) -> Event:

@@ -1,0 +1,123 @@
+"""What the load bench and the kill drill share: a fresh database, the `nearmiss` commands,
+and a bot process started against the fake Bot API (polling or webhook) and stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from storage.models import Report
+from tests.helpers.fake_telegram import FakeTelegram
+
+POSTGRES_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+WEBHOOK_URL = "https://nearmiss.example.org/telegram/webhook"
+ROOT = Path(__file__).resolve().parent.parent  # the bot process imports bench/ from here
+START_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def peak_rss_kb(pid: int) -> int:
+    """VmHWM: the most resident memory the process has had."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+@contextlib.asynccontextmanager
+async def database(db: str, tmp: Path) -> AsyncIterator[str]:
+    """A fresh database: a SQLite file, or a PostgreSQL database created and dropped."""
+    if db != "postgresql":  # the echo bot's "-" too: a file nobody opens
+        yield f"sqlite+aiosqlite:///{tmp / 'load.db'}"
+        return
+    name = f"nearmiss_load_{os.getpid()}_{int(time.time())}"
+    server = create_async_engine(f"{POSTGRES_SERVER}/postgres", isolation_level="AUTOCOMMIT",
+                                 poolclass=NullPool)
+    async with server.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{POSTGRES_SERVER}/{name}"
+    finally:
+        async with server.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await server.dispose()
+
+
+def env(**extra: str) -> dict[str, str]:
+    drop = {"BOT_TOKEN", "DATABASE_URL", "TELEGRAM_API_URL", "WEBHOOK_URL", "REDIS_URL",
+            "DEFAULT_LANGUAGE"}
+    return {**{k: v for k, v in os.environ.items() if k not in drop}, "LOG_LEVEL": "INFO",
+            **extra}
+
+
+async def command(*args: str, env: dict[str, str], cwd: Path) -> str:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "nearmiss.cli", *args, env=env, cwd=cwd,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    out = (await asyncio.wait_for(process.communicate(), START_TIMEOUT))[0].decode()
+    if process.returncode != 0:
+        raise RuntimeError(f"nearmiss {' '.join(args)} failed:\n{out}")
+    return out
+
+
+async def prepare(env: dict[str, str], tmp: Path) -> str:
+    """Migrate and add the team; its code."""
+    await command("migrate", env=env, cwd=tmp)
+    out = await command("team", "add", "Bench House", "--place", "Lounge", "--place",
+                         "Kitchen", env=env, cwd=tmp)
+    return next(line.split()[-1] for line in out.splitlines() if line.strip().startswith("code:"))
+
+
+async def launch(bot: str, mode: str, fake: FakeTelegram, env: dict[str, str],
+                 tmp: Path, log_name: str = "bot.log") -> asyncio.subprocess.Process:
+    """Start the bot ("nearmiss" or "echo") and wait until it polls or has set its webhook."""
+    port = free_port()
+    env = {**env, "ADMIN_PORT": str(port), "PORT": str(port)}
+    if mode == "webhook":
+        env["WEBHOOK_URL"] = WEBHOOK_URL
+        fake.webhook.proxy = f"http://127.0.0.1:{port}"
+    args = ["-m", "bench.echo_bot"] if bot == "echo" else [
+        "-m", "nearmiss.cli", "run", *(["--webhook"] if mode == "webhook" else [])]
+    log = (tmp / log_name).open("ab")
+    process = await asyncio.create_subprocess_exec(sys.executable, *args, env=env,
+                                                   cwd=ROOT, stdout=log, stderr=log)
+    if mode == "webhook":
+        await fake.wait_for(lambda: fake.world.webhook, START_TIMEOUT)
+    else:
+        await fake.wait_until_polling(START_TIMEOUT)
+    return process
+
+
+async def stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), 30)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+async def count_reports(url: str) -> int:
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            return int((await connection.execute(select(func.count()).select_from(Report)))
+                       .scalar_one())
+    finally:
+        await engine.dispose()
