@@ -17,6 +17,11 @@ async def poll(settings: Settings) -> None:
     try:
         dp = create_dispatcher(settings, create_sessionmaker(engine))
         bot = create_bot(settings)
+        # A webhook left by an earlier webhook-mode run would answer every poll with 409.
+        try:
+            await bot.delete_webhook(drop_pending_updates=False)
+        except Exception as error:  # noqa: BLE001 - polling reports a real problem itself
+            log.warning("could not remove an old webhook: %s", error)
         await dp.start_polling(bot)
     finally:
         await engine.dispose()

@@ -75,11 +75,9 @@ class Turn:
         """What the questions offer now (read once per update)."""
         if self._context is None:
             team_id = getattr(self.reporter, "team_id", None)
-            places = await self.repos.teams.places(team_id=team_id) if team_id else []
-            categories = await self.repos.categories.list(active_only=True)
-            self._context = Context(now=datetime.now(self.settings.zone),
-                                    places=tuple(place.name for place in places),
-                                    categories=tuple((c.key, c.name) for c in categories))
+            places = await self.repos.teams.place_names(team_id=team_id) if team_id else []
+            self._context = Context(now=datetime.now(self.settings.zone), places=tuple(places),
+                                    categories=tuple(await self.repos.categories.choices()))
         return self._context
 
     async def draft(self) -> Draft | None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -69,12 +70,12 @@ class BotInApp:
         receiving = self._by_webhook(dp, bot) if self.by_webhook else self._by_polling(dp, bot)
         stop_sending = asyncio.Event()
         async with receiving:
-            sending = asyncio.create_task(self._sender(bot).run(stop_sending))
+            sending = asyncio.create_task(self._keep_sending(bot, stop_sending))
             scheduling = asyncio.create_task(self._scheduler().run(stop_sending))
             try:
                 yield
             finally:
-                stop_sending.set()  # finishes the message in flight, releases what it holds
+                stop_sending.set()  # finishes the messages in flight, releases what it holds
                 await asyncio.gather(sending, scheduling, return_exceptions=True)
 
     @asynccontextmanager
@@ -129,11 +130,46 @@ class BotInApp:
         return DigestScheduler(self.sessionmaker, zone=self.settings.zone,
                                gettext_for=gettext_for)
 
-    def _sender(self, bot: Any) -> Any:
-        """The outbox sender; a chat that refuses the bot (403) stops being a linked group."""
+    async def _keep_sending(self, bot: Any, stop: asyncio.Event) -> None:
+        """Run the outbox sender until `stop`, starting a fresh one whenever it dies (the
+        database went away mid-round), so queued bulletins and alerts are never left behind.
+
+        What the dead sender had claimed goes back first: otherwise it would wait for the
+        stale-row recovery (OUTBOX_STALE_SECONDS). Repeated deaths wait longer, up to 30 s.
+        """
+        loop = asyncio.get_running_loop()
+        failures = 0  # in a row; a sender that ran a minute before dying starts a new run
+        while not stop.is_set():
+            began = loop.time()
+            try:
+                if failures:
+                    await self._release(self._worker_id())
+                await self._sender(bot).run(stop)
+            except Exception as error:  # noqa: BLE001 - logged, and the sender starts again
+                failures = 1 if loop.time() - began > 60 else failures + 1
+                pause = min(2.0 ** (failures - 1), 30.0)
+                # The first of a run of failures with its traceback, the rest one line each.
+                log.error("outbox sender stopped (%s: %s); starting again in %.0f s",
+                          type(error).__name__, error, pause, exc_info=failures == 1)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=pause)
+
+    async def _release(self, worker: str) -> None:
+        """Hand back the rows a sender of this worker claimed but did not send."""
+        from storage.repositories import OutboxRepository
+
+        async with self.sessionmaker.begin() as session:
+            await OutboxRepository(session).release(worker=worker)
+
+    @staticmethod
+    def _worker_id() -> str:
         import os
         import socket
 
+        return f"{socket.gethostname()}:{os.getpid()}"
+
+    def _sender(self, bot: Any) -> Any:
+        """The outbox sender; a chat that refuses the bot (403) stops being a linked group."""
         from bot.sending import OutboxSender
         from bot.sending.shared_limits import flood_gate
         from storage.models import utcnow
@@ -144,9 +180,8 @@ class BotInApp:
                 await GroupRepository(session).deactivate(chat_id=chat_id, reason="403",
                                                           now=utcnow())
 
-        worker = f"{socket.gethostname()}:{os.getpid()}"
-        return OutboxSender(bot, self.sessionmaker, worker_id=worker, on_forbidden=unlink,
-                            stale_after=self.settings.outbox_stale_seconds,
+        return OutboxSender(bot, self.sessionmaker, worker_id=self._worker_id(),
+                            on_forbidden=unlink, stale_after=self.settings.outbox_stale_seconds,
                             gate=flood_gate(self.settings, bot))  # shared with REDIS_URL
 
     def _finished(self, task: asyncio.Task[None]) -> None:

@@ -5,6 +5,10 @@ second to one private chat. Each window holds the times sends *finished*: a send
 started after the window has room then reaches Telegram more than a window after the one it
 replaces, whatever the network latency, so Telegram's own count never sees too many.
 
+A sender keeps several messages in flight, so a send that has been let through but not yet
+finished holds a place in its windows (as the RedisFloodGate's slot does): otherwise eight
+sends started together would all see the same free room.
+
 The sender speaks to any Gate: this in-process FloodGate, or with REDIS_URL the RedisFloodGate
 (bot/sending/shared_limits.py) that every worker process shares.
 """
@@ -16,6 +20,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 _PRUNE_AT = 10_000  # per-chat windows kept before the idle ones are dropped
+_PAST_THE_EDGE = 1e-6  # seconds
 
 
 class Gate(Protocol):
@@ -35,23 +40,30 @@ class Gate(Protocol):
 
 
 class Window:
-    """At most `limit` events in any `seconds`-long sliding window."""
+    """At most `limit` events in any `seconds`-long sliding window, sends in flight included."""
 
     def __init__(self, limit: int, seconds: float) -> None:
         self.limit = limit
         self.seconds = seconds
         self.events: deque[float] = deque()
+        self.in_flight = 0  # let through, not finished: each will be an event when it is
 
     def wait_needed(self, now: float) -> float:
         """Return how long until one more event fits (0 if it fits now)."""
         while self.events and self.events[0] <= now - self.seconds:
             self.events.popleft()
-        if len(self.events) < self.limit:
+        excess = len(self.events) + self.in_flight - self.limit
+        if excess < 0:
             return 0.0
-        return self.events[0] + self.seconds - now
+        if excess < len(self.events):  # room once the oldest `excess + 1` events leave
+            # A hair past the edge: waiting exactly `event + seconds - now` can land a rounding
+            # error short of it, and a clock read then still finds the event in the window.
+            return self.events[excess] + self.seconds - now + _PAST_THE_EDGE
+        # Sends in flight alone fill the window: ask again when one may have finished.
+        return self.seconds / self.limit
 
     def idle(self, now: float) -> bool:
-        return not self.events or self.events[-1] <= now - self.seconds
+        return self.in_flight == 0 and (not self.events or self.events[-1] <= now - self.seconds)
 
 
 class FloodGate:
@@ -84,12 +96,18 @@ class FloodGate:
         """Telegram said retry_after: nothing goes out from this worker until then."""
         self.paused_until = max(self.paused_until, self.clock() + seconds)
 
-    # The Gate face. One worker sends one message at a time, so nothing needs reserving.
+    # The Gate face: a send let through holds its place until it has finished.
 
     async def acquire(self, chat_id: int, is_group: bool) -> float:
-        return self.wait_needed(chat_id, is_group)
+        wait = self.wait_needed(chat_id, is_group)
+        if wait <= 0:
+            self.total.in_flight += 1
+            self._chat(chat_id, is_group).in_flight += 1
+        return wait
 
     async def finished(self, chat_id: int, is_group: bool) -> None:
+        for window in (self.total, self._chat(chat_id, is_group)):
+            window.in_flight = max(0, window.in_flight - 1)
         self.record(chat_id, is_group)
 
     async def retry_after(self, seconds: float) -> None:

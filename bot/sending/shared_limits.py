@@ -90,7 +90,9 @@ class RedisFloodGate:
         self._acquire = redis.register_script(_ACQUIRE)
         self._finish = redis.register_script(_FINISH)
         self._pause = redis.register_script(_PAUSE)
-        self._held: dict[int, str] = {}  # chat id -> the slot taken for its send in flight
+        # chat id -> the slot taken for its send in flight; the sender's lanes never have two
+        # sends to one chat in flight, so the chat names the slot.
+        self._held: dict[int, str] = {}
 
     async def acquire(self, chat_id: int, is_group: bool) -> float:
         slot = uuid.uuid4().hex

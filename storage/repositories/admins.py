@@ -125,6 +125,13 @@ class CategoryRepository:
             query = query.where(Category.active.is_(True))
         return list(await self.session.scalars(query))
 
+    async def choices(self) -> builtins.list[tuple[str, str]]:
+        """The active categories' (key, name) in button order (plain columns: asked every
+        update, where loading whole objects cost more than the query)."""
+        query = (select(Category.key, Category.name).where(Category.active.is_(True))
+                 .order_by(Category.position, Category.id))
+        return [(key, name) for key, name in await self.session.execute(query)]
+
     async def get_by_key(self, *, key: str) -> Category | None:
         """Return a category by its key."""
         return await self.session.scalar(select(Category).where(Category.key == key.strip()))

@@ -60,6 +60,15 @@ class TeamRepository:
         """Return all teams by name."""
         return list(await self.session.scalars(select(Team).order_by(Team.name)))
 
+    async def place_names(self, *, team_id: int) -> builtins.list[str]:
+        """A team's active places' names in button order (plain columns: asked every update)."""
+        query = (
+            select(Place.name)
+            .where(Place.team_id == team_id, Place.active.is_(True))
+            .order_by(Place.position, Place.name)
+        )
+        return list(await self.session.scalars(query))
+
     async def places(self, *, team_id: int) -> builtins.list[Place]:
         """Return a team's active places in button order."""
         query = (

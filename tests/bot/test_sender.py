@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,7 +29,12 @@ BULLETIN = "<b>Shared learning</b>: check bed rails &amp; sensor mats after ever
 
 
 class FakeClock:
-    """Monotonic seconds and UTC wall time that only move when the code under test sleeps."""
+    """Monotonic seconds and UTC wall time that only move when the code under test sleeps.
+
+    The sender's lanes sleep side by side: a sleep moves the clock to when it ends, counted
+    from the moment sleep() is called, and never back, so two lanes waiting out the same
+    second take one second, not two.
+    """
 
     def __init__(self) -> None:
         self.t = 0.0
@@ -43,9 +48,13 @@ class FakeClock:
     def now(self) -> datetime:
         return self.start + timedelta(seconds=self.t)
 
-    async def sleep(self, seconds: float) -> None:
+    def sleep(self, seconds: float) -> Awaitable[None]:
+        """Not a coroutine function: the end is fixed when called, as asyncio.sleep's is."""
         self.sleeps.append(seconds)
-        self.t += seconds
+        return self._until(self.t + seconds)
+
+    async def _until(self, end: float) -> None:
+        self.t = max(self.t, end)
         if self.on_sleep is not None:
             self.on_sleep()
         await asyncio.sleep(0)
@@ -175,13 +184,38 @@ async def test_a_row_is_given_up_after_max_attempts(
 ) -> None:
     [chat] = groups(fake, 1)
     await enqueue(sessionmaker, [chat])
-    fake.fail_next("sendMessage", status=500, times=10)
+    fake.fail_next("sendMessage", status=409, times=10)  # a refusal, not an outage
     await make_sender(max_attempts=3).drain()
     assert await counts(sessionmaker) == {"failed": 1}
     async with sessionmaker() as session:
         [failure] = await OutboxRepository(session).failures(batch="bulletin:1")
-    assert failure.attempts == 3 and "Internal Server Error" in (failure.error or "")
+    assert failure.attempts == 3 and "Conflict" in (failure.error or "")
     assert len(fake.calls_to("sendMessage")) == 3
+
+
+async def test_an_outage_does_not_use_up_the_attempts_and_retries_at_least_every_30_s(
+    fake: FakeTelegram, sessionmaker: Maker, make_sender: Callable[..., OutboxSender],
+    clock: FakeClock
+) -> None:
+    [chat] = groups(fake, 1)
+    await enqueue(sessionmaker, [chat])
+    fake.fail_next("sendMessage", status=502, times=12)  # about five minutes of Bad Gateway
+    await make_sender(max_attempts=3, retry_base=2.0).drain()
+    assert await counts(sessionmaker) == {"sent": 1}
+    assert await attempts(sessionmaker) == [13]
+    assert max(clock.sleeps) == 30.0  # once Telegram is back, the row is not long in coming
+
+
+async def test_an_outage_gives_a_row_up_a_day_after_it_was_queued(
+    fake: FakeTelegram, sessionmaker: Maker, make_sender: Callable[..., OutboxSender],
+    clock: FakeClock
+) -> None:
+    [chat] = groups(fake, 1)
+    await enqueue(sessionmaker, [chat])
+    clock.t = 24 * 3600.0 + 60  # a day and a minute after it was queued
+    fake.fail_next("sendMessage", status=502)
+    await make_sender().drain()
+    assert await counts(sessionmaker) == {"failed": 1}
 
 
 async def test_a_group_that_removed_the_bot_fails_and_the_others_still_get_theirs(

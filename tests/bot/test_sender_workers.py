@@ -20,6 +20,7 @@ from nearmiss.settings import Settings
 from storage.db import create_engine, create_sessionmaker
 from storage.models import OutboxMessage
 from tests.bot.test_sender import FakeClock, Maker, counts, enqueue, groups, sends_per_chat
+from tests.helpers.backend import ON_POSTGRES
 from tests.helpers.fake_telegram import FakeTelegram
 
 WORKERS = 4
@@ -33,9 +34,9 @@ class CountingSender(OutboxSender):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.delivered: list[int] = []
 
-    async def _deliver(self, row: OutboxMessage) -> None:
+    async def _deliver(self, row: OutboxMessage) -> bool:
         self.delivered.append(row.id)
-        await super()._deliver(row)
+        return await super()._deliver(row)
 
 
 @pytest.fixture
@@ -75,5 +76,10 @@ async def test_four_workers_send_every_row_of_a_fanout_exactly_once(
     assert await counts(sessionmaker) == {"sent": CHATS}
     delivered = [row for sender in senders for row in sender.delivered]
     assert len(delivered) == len(set(delivered)) == CHATS
-    assert all(sender.delivered for sender in senders)  # the work was shared, not serialised
+    if ON_POSTGRES:  # the work was shared, not serialised: SKIP LOCKED claims side by side
+        assert all(sender.delivered for sender in senders)
+    # On SQLite (where several workers are refused: one machine, one process) a worker whose
+    # eight lanes write back to back can keep the lock; SQLite's busy handler polls instead
+    # of queueing, so another may get no turn before the rows run out. Each row still goes
+    # once, which is what matters there.
     fake.assert_no_rejections()

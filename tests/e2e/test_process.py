@@ -101,6 +101,10 @@ async def test_team_add_prints_the_code_and_invite_link(
 class BotProcess:
     """`nearmiss run` in its own process, as `make run` starts it."""
 
+    args: tuple[str, ...] = ("run",)
+    log_name = "bot"
+    new_session = False  # a process group of its own (for one with worker processes)
+
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
         self.env, self.cwd = env, cwd
         self.process: asyncio.subprocess.Process | None = None
@@ -108,10 +112,10 @@ class BotProcess:
 
     async def start(self) -> None:
         self.starts += 1
-        log = (self.cwd / f"bot-{self.starts}.log").open("wb")
+        log = (self.cwd / f"{self.log_name}-{self.starts}.log").open("wb")
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "nearmiss.cli", "run", env=self.env, cwd=self.cwd,
-            stdout=log, stderr=log)
+            sys.executable, "-m", "nearmiss.cli", *self.args, env=self.env, cwd=self.cwd,
+            stdout=log, stderr=log, start_new_session=self.new_session)
 
     async def kill(self) -> None:
         assert self.process is not None
@@ -125,7 +129,8 @@ class BotProcess:
         return await asyncio.wait_for(self.process.wait(), timeout=30)
 
     def log(self) -> str:
-        return "".join(path.read_text() for path in sorted(self.cwd.glob("bot-*.log")))
+        return "".join(path.read_text()
+                       for path in sorted(self.cwd.glob(f"{self.log_name}-*.log")))
 
 
 @pytest.fixture
@@ -218,3 +223,28 @@ async def test_create_admin_asks_for_the_password_and_stores_a_hash(
     assert user is not None and user.role == "reviewer"
     assert user.password_hash.startswith("$argon2id$")
     assert "a long enough password" not in user.password_hash
+
+
+@pytest.mark.parametrize("command", ["bot", "run"])
+async def test_polling_removes_a_webhook_left_by_an_earlier_webhook_run(
+        command: str, fake: FakeTelegram, database_url: str, team: Team, tmp_path: Path) -> None:
+    import httpx
+
+    async with httpx.AsyncClient() as http:
+        answer = await http.post(f"{fake.base_url}/bot{fake.token}/setWebhook",
+                                 json={"url": "https://nearmiss.example.org/telegram/webhook"})
+    assert answer.json()["ok"] and fake.world.webhook
+    env = _env(database_url, BOT_TOKEN=fake.token, TELEGRAM_API_URL=fake.base_url,
+               ADMIN_PORT=str(_free_port()), DATA_DIR=str(tmp_path))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "nearmiss.cli", command, env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        await fake.wait_until_polling(timeout=REPLY_TIMEOUT)
+        chat = fake.private_chat(4101, "Gwen")
+        await _answer(chat, lambda: chat.send(f"/start {team.code}", wait=False), "Question 1")
+    finally:
+        process.kill()
+        await process.wait()
+    assert not fake.world.webhook and fake.calls_to("deleteWebhook")
+

@@ -17,7 +17,8 @@ class Call:
     description: str | None = None
     result: Any = None
     ignored_fields: list[str] = field(default_factory=list)  # unknown params Telegram ignores
-    # "api": a real answer; "fault": fail_next() injection; "flood": enable_flood_limits().
+    # "api": a real answer; "fault": fail_next() injection; "flood": enable_flood_limits();
+    # "outage": start_outage().
     source: str = "api"
 
     def summary(self) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from . import methods_chats
 from .calls import Call, rejections_report
 from .client import ChatClient
-from .faults import Fault, FaultPlan, FloodLimiter
+from .faults import Fault, FaultPlan, FloodLimiter, Outage
 from .spec import ApiSpec
 from .state import ChatState, FakeUser, World
 from .updates import Signal, UpdateQueue
@@ -24,6 +24,7 @@ class ScenarioControls:
         signal: Signal
         updates: UpdateQueue
         faults: FaultPlan
+        outage: Outage | None
         flood: FloodLimiter | None
         calls: list[Call]
         clock: Callable[[], float]
@@ -178,6 +179,21 @@ class ScenarioControls:
         after = retry_after if status == 429 else None
         self.faults.add(Fault(canonical, status, description, after, times))
 
+    def start_outage(self, status: int = 502, *, html: bool = True) -> None:
+        """Make Telegram unreachable: every method, held long polls included, answers `status`
+        (with nginx's HTML page, or a Bot API JSON error when html=False) until end_outage().
+
+        Updates enqueued meanwhile wait in the queue, as Telegram keeps them. The failed calls
+        are recorded with source "outage" and, like fail_next(), are not rejections.
+        """
+        self.outage = Outage(status, html)
+        self.signal.notify()  # held getUpdates wake up and are cut
+
+    def end_outage(self) -> None:
+        """Telegram is back: methods run again."""
+        self.outage = None
+        self.signal.notify()
+
     def enable_flood_limits(
         self,
         global_per_second: int | None = 30,
@@ -212,11 +228,12 @@ class ScenarioControls:
     def assert_no_rejections(self, *, include_injected: bool = False) -> None:
         """Fail listing every call Telegram would have rejected.
 
-        fail_next() injections are deliberate and skipped unless include_injected=True, as are
-        refusals a test declared with expect_refusal(); flood-limit 429s count, since the bot
-        caused them.
+        fail_next() and start_outage() injections are deliberate and skipped unless
+        include_injected=True, as are refusals a test declared with expect_refusal();
+        flood-limit 429s count, since the bot caused them.
         """
+        injected = ("fault", "outage")
         bad = [c for c in self.rejected
-               if (include_injected or c.source != "fault") and not self._expected(c)]
+               if (include_injected or c.source not in injected) and not self._expected(c)]
         if bad:
             raise AssertionError(rejections_report(bad))

@@ -6,6 +6,9 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from http import HTTPStatus
+
+from aiohttp import web
 
 from .errors import ApiError, too_many_requests
 
@@ -39,6 +42,28 @@ class FaultPlan:
                     self._faults.remove(fault)
                 return fault.error()
         return None
+
+
+@dataclass(frozen=True)
+class Outage:
+    """Telegram unreachable behind its gateway: every method answers `status` until it ends.
+
+    Telegram's front is nginx, whose 502/504 pages are HTML, not Bot API JSON: html=True (the
+    default) answers like that, so the bot must cope with a body it cannot decode.
+    """
+
+    status: int = 502
+    html: bool = True
+
+    def response(self) -> web.Response:
+        phrase = HTTPStatus(self.status).phrase
+        if not self.html:
+            body = {"ok": False, "error_code": self.status, "description": phrase}
+            return web.json_response(body, status=self.status)
+        page = (f"<html>\r\n<head><title>{self.status} {phrase}</title></head>\r\n<body>\r\n"
+                f"<center><h1>{self.status} {phrase}</h1></center>\r\n"
+                "<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n")
+        return web.Response(text=page, status=self.status, content_type="text/html")
 
 
 def is_flood_counted(method: str) -> bool:

@@ -15,7 +15,7 @@ from . import methods_chats, methods_messages
 from .calls import Call
 from .controls import ScenarioControls
 from .errors import NOT_IMPLEMENTED, ApiError, bad_request, not_found, unauthorized
-from .faults import FaultPlan, FloodLimiter, is_flood_counted
+from .faults import FaultPlan, FloodLimiter, Outage, is_flood_counted
 from .spec import Upload, find_api_json, load_spec
 from .state import ChatState, World
 from .updates import Signal, UpdateQueue
@@ -64,6 +64,7 @@ class FakeTelegram(ScenarioControls):
         self.signal = Signal()
         self.updates = UpdateQueue(self.signal)
         self.faults = FaultPlan()
+        self.outage: Outage | None = None  # set by start_outage(): every method fails
         self.flood: FloodLimiter | None = None
         self.calls: list[Call] = []
         # Called with every call as it is recorded, before the bot gets its answer: a load
@@ -153,6 +154,8 @@ class FakeTelegram(ScenarioControls):
 
     async def _handle(self, request: web.Request) -> web.Response:
         call = Call(request.match_info["method"], {})
+        if self.outage is not None:
+            return self._outage_answer(call)
         try:
             payload = {"ok": True, "result": await self._answer(request, call)}
             call.ok, call.status, call.result = True, 200, payload["result"]
@@ -165,6 +168,10 @@ class FakeTelegram(ScenarioControls):
             log.exception("fake Telegram crashed in %s", call.method)
             call.status, call.description = 500, f"Internal Server Error: fake crashed: {error!r}"
             payload = {"ok": False, "error_code": 500, "description": call.description}
+        if self.outage is not None and call.method == "getUpdates":
+            # A long poll held when the outage began is cut by the gateway too; its batch
+            # stays unconfirmed, so the bot gets it again after recovery.
+            return self._outage_answer(call)
         self._record(call)
         return web.json_response(payload, status=call.status)
 
@@ -193,6 +200,13 @@ class FakeTelegram(ScenarioControls):
         self._check_flood(method, decoded.params, call)
         return handler(self, decoded.params)
 
+    def _outage_answer(self, call: Call) -> web.Response:
+        """What the gateway in front of the Bot API answers while the outage lasts."""
+        assert self.outage is not None
+        call.status, call.description, call.source = self.outage.status, "outage", "outage"
+        self._record(call)
+        return self.outage.response()
+
     def _check_flood(self, method: str, params: dict[str, Any], call: Call) -> None:
         if self.flood is None or not is_flood_counted(method) or "chat_id" not in params:
             return
@@ -217,7 +231,8 @@ class FakeTelegram(ScenarioControls):
             return self.updates.poll_generation != generation
 
         def ready() -> bool:
-            return self._closing or superseded() or bool(self.updates.pending)
+            return (self._closing or superseded() or bool(self.updates.pending)
+                    or self.outage is not None)
 
         await self.signal.wait_until(ready, max(0, params.get("timeout", 0)))
         if superseded() and not self._closing:
