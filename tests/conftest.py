@@ -41,6 +41,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         except Exception as error:  # noqa: BLE001 - any failure to connect ends the run
             pytest.exit(f"{name} at {variable} cannot be reached: "
                         f"{type(error).__name__}: {error}", returncode=1)
+    if backend.ON_POSTGRES:
+        asyncio.run(backend.drop_orphans())  # what killed runs left on the server
 
 
 @pytest.fixture(scope="session")

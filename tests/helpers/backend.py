@@ -8,6 +8,7 @@ the second pass with `sqlite_only(reason)`; everything else runs on both.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 
 import pytest
@@ -72,6 +73,37 @@ async def create_database(name: str, template: str | None = None) -> str:
 async def drop_database(name: str) -> None:
     """Drop a database even if a connection was left open (PostgreSQL 13+)."""
     await execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# What the suite and bench/ name their databases: <prefix>_<pid of the creating process>_...
+OWNED = re.compile(r"^(?:t|e|nearmiss_template|nearmiss_load)_(\d+)_\w+$")
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: running
+        return True
+    return True
+
+
+async def drop_orphans() -> list[str]:
+    """Drop the databases a killed run left behind: ours by name, made by a process of this
+    machine that is no longer running (a live run's, or another machine's, are left alone
+    unless a process of that number runs here; then they are kept, which is safe)."""
+    engine = create_async_engine(server_url(), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            names = list(await connection.scalars(text("SELECT datname FROM pg_database")))
+    finally:
+        await engine.dispose()
+    orphans = [name for name in names
+               if (owned := OWNED.match(name)) and not _running(int(owned.group(1)))]
+    for name in orphans:
+        await drop_database(name)
+    return orphans
 
 
 async def check_postgres() -> None:
