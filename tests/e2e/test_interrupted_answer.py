@@ -13,17 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.models import Report, Team
 from tests.e2e.flow import no_harm, privacy
 from tests.helpers.bot_runner import RunningBot
-from tests.helpers.fake_telegram import FakeTelegram
+from tests.helpers.fake_telegram import ChatClient, FakeTelegram
 
 WHAT = "Bath water nearly too hot; the thermometer check caught it at 46 degrees"
 PREVENTED = "Let it cool and checked again before the resident got in"
 INTERRUPTED = "I was interrupted before I could ask you this"
 
 
-async def test_an_answer_sent_again_after_its_question_was_lost_stays_where_it_belongs(
-        fake: FakeTelegram, running: RunningBot, team: Team,
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    chat = fake.private_chat(1301, "Nia")
+async def _to_what(chat: ChatClient, team: Team) -> None:
+    """Join and answer up to "What nearly happened?", the first question answered by typing."""
     await chat.send(f"/start {team.code}")
     await no_harm(chat)
     await chat.click("Today")
@@ -31,6 +29,13 @@ async def test_an_answer_sent_again_after_its_question_was_lost_stays_where_it_b
     await chat.click("Afternoon" if afternoon else "Night")
     await chat.click("Garden")
     await chat.click("Environment and equipment")
+
+
+async def test_an_answer_sent_again_after_its_question_was_lost_stays_where_it_belongs(
+        fake: FakeTelegram, running: RunningBot, team: Team,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    chat = fake.private_chat(1301, "Nia")
+    await _to_what(chat, team)
     assert "What nearly happened" in chat.last_text()
     # The answer is stored, then sending the next question fails.
     fake.fail_next("sendMessage", status=502)
@@ -56,13 +61,7 @@ async def test_report_shows_the_lost_question_and_the_next_message_answers_it(
         fake: FakeTelegram, running: RunningBot, team: Team,
         sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     chat = fake.private_chat(1302, "Owain")
-    await chat.send(f"/start {team.code}")
-    await no_harm(chat)
-    await chat.click("Today")
-    afternoon = datetime.now(ZoneInfo("Europe/London")).hour >= 12
-    await chat.click("Afternoon" if afternoon else "Night")
-    await chat.click("Garden")
-    await chat.click("Environment and equipment")
+    await _to_what(chat, team)
     fake.fail_next("sendMessage", status=502)
     await chat.send(WHAT)
     await chat.send("/report")  # "carry on where you were": the question is seen now
@@ -78,13 +77,7 @@ async def test_a_message_sent_before_the_question_came_is_not_its_answer(
     """Hearing nothing yet, the person sends their answer twice; both arrive before the next
     question is sent, so the second cannot be its answer."""
     chat = fake.private_chat(1303, "Sian")
-    await chat.send(f"/start {team.code}")
-    await no_harm(chat)
-    await chat.click("Today")
-    afternoon = datetime.now(ZoneInfo("Europe/London")).hour >= 12
-    await chat.click("Afternoon" if afternoon else "Night")
-    await chat.click("Garden")
-    await chat.click("Environment and equipment")
+    await _to_what(chat, team)
     first = await chat.send(WHAT, wait=False)
     second = await chat.send(WHAT, wait=False)
     await fake.wait_handled(first)
