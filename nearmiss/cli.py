@@ -132,6 +132,10 @@ def scale_problem(settings: Settings, args: argparse.Namespace, token: str | Non
     if settings.database_url.startswith("sqlite"):
         return ("--workers needs PostgreSQL (DATABASE_URL=postgresql+asyncpg://...): SQLite is "
                 "one machine, one process. Run without --workers, or move to PostgreSQL.")
+    if not settings.redis_url:
+        return ("--workers needs Redis (REDIS_URL=redis://...): the reports people are writing, "
+                "and the lock that stops two workers answering one person at once, must be "
+                "shared by every worker.")
     return None
 
 

@@ -30,7 +30,10 @@ from tests.e2e.flow import no_harm, privacy
 from tests.e2e.test_process import _answer, _env, _free_port
 from tests.helpers.backend import postgres_only
 from tests.helpers.fake_telegram import ChatClient, FakeTelegram
+from tests.helpers.redis_server import REDIS_URL, needs_redis, redis, redis_prefix
 from tests.helpers.web import serve
+
+__all__ = ["redis", "redis_prefix"]  # fixtures
 
 WEBHOOK_URL = "https://nearmiss.example.org/telegram/webhook"
 PATH = "/telegram/webhook"
@@ -292,13 +295,17 @@ async def test_nearmiss_run_webhook_files_a_report(
 
 
 @postgres_only
+@needs_redis
 async def test_two_workers_on_postgresql_share_the_webhook_and_the_outbox(
         fake: FakeTelegram, database_url: str, tmp_path: Path, team: Team,
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        sessionmaker: async_sessionmaker[AsyncSession], redis: object,
+        redis_prefix: str) -> None:
     port = _free_port()
+    assert REDIS_URL is not None
     env = _env(database_url, BOT_TOKEN=fake.token, TELEGRAM_API_URL=fake.base_url,
                ADMIN_PORT=str(port), DATA_DIR=str(tmp_path), WEBHOOK_URL=WEBHOOK_URL,
-               SECRET_KEY=secrets.token_urlsafe(48))
+               SECRET_KEY=secrets.token_urlsafe(48), REDIS_URL=REDIS_URL,
+               REDIS_PREFIX=redis_prefix)
     fake.webhook.proxy = f"http://127.0.0.1:{port}"
     groups = [fake.group_chat(-1009100 - i, f"Team group {i}") for i in range(40)]
     process = await _run(["--webhook", "--workers", "2"], env, tmp_path, name="workers")
@@ -339,6 +346,9 @@ async def test_two_workers_on_postgresql_share_the_webhook_and_the_outbox(
                           "DATABASE_URL": "sqlite+aiosqlite:///one.db"},
      "SQLite is one machine, one process"),
     (["--workers", "2"], {}, "--workers needs webhook mode"),
+    (["--workers", "2"], {"WEBHOOK_URL": WEBHOOK_URL,
+                          "DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:1/none"},
+     "--workers needs Redis"),
 ])
 async def test_run_refuses_a_webhook_set_up_it_cannot_serve(
         args: list[str], extra: dict[str, str], expect: str, fake: FakeTelegram,
