@@ -110,7 +110,7 @@ async def test_an_anonymous_report_leaves_no_trace_of_the_worker(
     await _answer(chat, send(f"/start {team.code}"), "Question 1 of 11")
     await _answer(chat, lambda: choose(chat, "harm", 2, wait=False), "Question 2 of 11")
     assert "I have alerted" in chat.texts()[-2]
-    for label in ("Today", "Morning", "Kitchen", "Medication"):
+    for label in ("Yesterday", "Morning", "Kitchen", "Medication"):
         await _answer(chat, click(label), "Question")
     await _answer(chat, send(WORDS), "What stopped it from being worse")
     await _answer(chat, send("The nurse checked the chart and called the GP"), "Question 8")

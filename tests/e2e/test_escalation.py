@@ -43,7 +43,7 @@ async def _deliver(settings: Settings, sessionmaker: Maker) -> None:
 
 async def _finish(chat: ChatClient, privacy: str = "Named") -> None:
     """The rest of a quick report, up to the summary."""
-    for label in ("Today", "Morning", "Kitchen", "Medication"):
+    for label in ("Yesterday", "Morning", "Kitchen", "Medication"):
         await chat.click(label)
     await chat.send("A resident took the wrong tablets at breakfast")
     await chat.send("Nothing stopped it; the nurse was called at once")
