@@ -19,6 +19,7 @@ from storage.repositories import (
     ReportRepository,
     TeamRepository,
 )
+from storage.sqlite_loop import on_loop
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -57,7 +58,7 @@ class DatabaseMiddleware(BaseMiddleware):
                        data: dict[str, Any]) -> Any:
         async with self.sessionmaker() as session:
             data["repos"] = Repos.on(session, self.identity_key)
-            with joined_to(session):
+            with joined_to(session), on_loop():
                 return await handler(event, data)
 
 

@@ -13,12 +13,15 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_only
 
 from storage.audit import install_audit
+from storage.sqlite_loop import LoopConnection, loop_connector
 
+BUSY_TIMEOUT_MS = 10_000
 SQLITE_PRAGMAS = (
     # busy_timeout first: switching to WAL needs a lock another connection may hold.
-    "PRAGMA busy_timeout=10000",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
@@ -45,8 +48,11 @@ def create_engine(database_url: str) -> AsyncEngine:
         # (BEGIN IMMEDIATE), so more connections only queue inside SQLite's busy handler,
         # which sleeps and polls (up to 100 ms a turn); the pool hands the connection on
         # in order the moment it is free. Other processes still wait through busy_timeout.
-        engine = create_async_engine(url, hide_parameters=True, pool_size=1, max_overflow=0,
-                                     pool_timeout=SQLITE_POOL_TIMEOUT)
+        # A bot update's calls run on the event loop's thread (storage/sqlite_loop.py).
+        engine = create_async_engine(
+            url, hide_parameters=True, pool_size=1, max_overflow=0,
+            pool_timeout=SQLITE_POOL_TIMEOUT,
+            async_creator=loop_connector(url, busy_timeout_ms=BUSY_TIMEOUT_MS))
     event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
     return engine
@@ -89,4 +95,8 @@ def _on_sqlite_begin(connection: Connection) -> None:
     # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY
     # when another writer got there first (WAL snapshot upgrade); busy_timeout cannot help.
     # IMMEDIATE waits for the lock up front, so concurrent writers queue instead of failing.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    driver = connection.connection.driver_connection
+    if isinstance(driver, LoopConnection):
+        await_only(driver.begin_immediate())  # never waits for the lock on the loop's thread
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

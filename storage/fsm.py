@@ -17,7 +17,7 @@ from aiogram.fsm.storage.base import (
     StateType,
     StorageKey,
 )
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.dialects import upsert_insert
@@ -67,6 +67,21 @@ def dump_data(data: Mapping[str, Any]) -> str | None:
     if json.loads(text) != data:
         raise TypeError("FSM data must be JSON-native: tuples or non-str keys do not round-trip")
     return text
+
+
+# The hot path's statements, built once: SQLAlchemy then memoises each one's cache key, where a
+# statement built per call is traversed again every time (about 200 against 50 microseconds a
+# statement on SQLite, most of an update's database time).
+_FSM = FsmRecord.__table__
+_READ = select(_FSM.c.state, _FSM.c.data).where(_FSM.c.key == bindparam("k"))
+_INSERT = {column: insert(_FSM).values(key=bindparam("k"), updated_at=bindparam("now"),
+                                       **{column: bindparam("value")}) for column in COLUMNS}
+_UPDATE = {column: update(_FSM).where(_FSM.c.key == bindparam("k"))
+           .values(updated_at=bindparam("now"), **{column: bindparam("value")})
+           for column in COLUMNS}
+_DROP_EMPTY = delete(_FSM).where(_FSM.c.key == bindparam("k"), _FSM.c.state.is_(None),
+                                 _FSM.c.data.is_(None))
+_DROP = delete(_FSM).where(_FSM.c.key == bindparam("k"))
 
 
 class SQLStorage(BaseStorage):
@@ -122,9 +137,7 @@ class SQLStorage(BaseStorage):
         if joined is not None and key in joined.rows:
             return joined.rows[key]
         async with self._session() as session:
-            result = await session.execute(
-                select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == key))
-            row = result.first()
+            row = (await session.execute(_READ, {"k": key})).first()
         stored: Stored = (row.state, row.data) if row is not None else (None, None)
         if joined is not None:
             joined.rows[key] = stored
@@ -133,17 +146,31 @@ class SQLStorage(BaseStorage):
     async def _write(self, key: str, column: str, value: str | None) -> None:
         """Set one column of a key's row; drop the row once empty."""
         joined = _update.get()
+        exists = None  # whether the row is there, when this update has read it
         if joined is not None and key in joined.rows:
             known = joined.rows[key]
             if known[COLUMNS.index(column)] == value:
                 return
+            exists = known != (None, None)
             joined.rows[key] = (value, known[1]) if column == "state" else (known[0], value)
         async with self._session() as session:
             if value is None:
-                await self._clear(session, key, column)
+                await self._clear(session, key, column, emptied=joined is not None
+                                  and joined.rows.get(key) == (None, None))
                 return
-            insert = upsert_insert(session, FsmRecord)
-            statement = insert.values({"key": key, column: value, "updated_at": utcnow()})
+            # Known to be there or not (the person's lock keeps their other updates out): a
+            # plain UPDATE or INSERT, whose compiled form SQLAlchemy caches, unlike the
+            # upsert's. An UPDATE that found no row (erased meanwhile) falls back to the upsert.
+            params = {"k": key, "value": value, "now": utcnow()}
+            if exists is False:
+                await session.execute(_INSERT[column], params)
+                return
+            if exists:
+                result = await session.execute(_UPDATE[column], params)
+                if result.rowcount:  # type: ignore[attr-defined]
+                    return
+            values = {column: value, "updated_at": params["now"]}
+            statement = upsert_insert(session, FsmRecord).values({"key": key, **values})
             await session.execute(
                 statement.on_conflict_do_update(
                     index_elements=[FsmRecord.key],
@@ -155,15 +182,11 @@ class SQLStorage(BaseStorage):
             )
 
     @staticmethod
-    async def _clear(session: AsyncSession, key: str, column: str) -> None:
-        """Null one column and delete the row if nothing is left in it."""
-        await session.execute(
-            update(FsmRecord)
-            .where(FsmRecord.key == key)
-            .values({column: None, "updated_at": utcnow()})
-        )
-        await session.execute(
-            delete(FsmRecord).where(
-                FsmRecord.key == key, FsmRecord.state.is_(None), FsmRecord.data.is_(None)
-            )
-        )
+    async def _clear(session: AsyncSession, key: str, column: str, *, emptied: bool) -> None:
+        """Null one column and delete the row if nothing is left in it (at once when the
+        update knows the other column is empty too)."""
+        if emptied:
+            await session.execute(_DROP, {"k": key})
+            return
+        await session.execute(_UPDATE[column], {"k": key, "value": None, "now": utcnow()})
+        await session.execute(_DROP_EMPTY, {"k": key})

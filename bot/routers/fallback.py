@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
+from bot.filters import IN_PRIVATE
 from bot.rendering import single_button
 from bot.turn import Turn
 from conversations import N_, Msg
@@ -23,6 +24,6 @@ async def expired_button(query: CallbackQuery, turn: Turn) -> None:
 
 def create_router() -> Router:
     router = Router(name="fallback")
-    router.message.register(anything_else, F.chat.type == "private")
+    router.message.register(anything_else, IN_PRIVATE)
     router.callback_query.register(expired_button)
     return router

@@ -10,12 +10,11 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import LEAVE_TRANSITION, ChatMemberUpdatedFilter, Command, CommandObject
 from aiogram.types import ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.filters import IN_GROUP, IN_PRIVATE, Checked
 from bot.middlewares import Repos
 from bot.turn import Turn
 from conversations import N_, Msg
 
-IN_GROUP = F.chat.type.in_({"group", "supergroup"})
-IN_PRIVATE = F.chat.type == "private"
 GROUP_ADMINS = frozenset({ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR})
 
 
@@ -96,7 +95,7 @@ async def _sent_by_group_admin(message: Message, turn: Turn) -> bool:
 
 def create_router() -> Router:
     router = Router(name="groups")
-    router.message.register(group_upgraded, IN_GROUP, F.migrate_to_chat_id)
+    router.message.register(group_upgraded, IN_GROUP, Checked(F.migrate_to_chat_id))
     router.message.register(report_in_private, IN_GROUP, Command("report", "start", "help"))
     router.message.register(link_group, IN_GROUP, Command("link"))
     router.message.register(unlink_group, IN_GROUP, Command("unlink"))

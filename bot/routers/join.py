@@ -6,6 +6,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.types import Message
 
+from bot.filters import IN_PRIVATE, Checked
 from bot.reporting import begin
 from bot.turn import Flow, Turn
 from conversations import N_, Msg
@@ -70,10 +71,10 @@ async def _join(turn: Turn, team: Team) -> None:
 
 def create_router() -> Router:
     router = Router(name="join")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(IN_PRIVATE)
     router.message.register(start_with_code, CommandStart(deep_link=True))
     router.message.register(join_command, Command("join"))
     router.message.register(cancel_joining, StateFilter(Flow.joining), Command("cancel"))
-    router.message.register(code_typed, StateFilter(Flow.joining), F.text)
+    router.message.register(code_typed, StateFilter(Flow.joining), Checked(F.text))
     router.message.register(not_a_code, StateFilter(Flow.joining))
     return router

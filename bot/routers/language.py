@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.filters import IN_PRIVATE, data_starts
 from bot.turn import Turn
 from conversations import N_, Msg, current_prompt
 
@@ -34,6 +35,6 @@ async def language_chosen(query: CallbackQuery, turn: Turn) -> None:
 
 def create_router() -> Router:
     router = Router(name="language")
-    router.message.register(choose_language, Command("language"), F.chat.type == "private")
-    router.callback_query.register(language_chosen, F.data.startswith(PREFIX))
+    router.message.register(choose_language, Command("language"), IN_PRIVATE)
+    router.callback_query.register(language_chosen, data_starts(PREFIX))
     return router

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import (
@@ -21,6 +21,7 @@ from aiogram.types import (
     Message,
 )
 
+from bot.filters import FROM_PRIVATE, IN_PRIVATE, data_starts
 from bot.rendering import single_button
 from bot.turn import Turn
 from conversations import N_, Msg
@@ -127,10 +128,10 @@ async def _tidy(query: CallbackQuery) -> None:
 
 def create_router() -> Router:
     router = Router(name="privacy")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.filter(IN_PRIVATE)
+    router.callback_query.filter(FROM_PRIVATE)
     router.message.register(my_data, Command("mydata"))
     router.message.register(forget_me, Command("forgetme"))
     router.message.register(my_id, Command("myid"))
-    router.callback_query.register(forget_answered, F.data.startswith(PREFIX))
+    router.callback_query.register(forget_answered, data_starts(PREFIX))
     return router

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, Message
 
+from bot.filters import FROM_PRIVATE, IN_PRIVATE, data_is, data_starts
 from bot.rendering import parse_flow_data, render
 from bot.reporting import begin, handle
 from bot.routers.join import ask_for_code
@@ -58,11 +59,11 @@ async def _event(message: Message, turn: Turn) -> Event:
 
 def create_router() -> Router:
     router = Router(name="report")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.filter(IN_PRIVATE)
+    router.callback_query.filter(FROM_PRIVATE)
     router.message.register(report_command, Command("report"))
-    router.callback_query.register(report_button, F.data == "go|report")
+    router.callback_query.register(report_button, data_is("go|report"))
     router.message.register(cancel_command, Command("cancel"), StateFilter(Flow.reporting))
-    router.callback_query.register(flow_button, F.data.startswith("r|"))
+    router.callback_query.register(flow_button, data_starts("r|"))
     router.message.register(flow_message, StateFilter(Flow.reporting))
     return router

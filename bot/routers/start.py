@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import Message
 
+from bot.filters import IN_PRIVATE
 from bot.rendering import single_button
 from bot.routers.join import ask_for_code
 from bot.turn import Turn
@@ -32,7 +33,7 @@ async def greet(message: Message, turn: Turn) -> None:
 
 def create_router() -> Router:
     router = Router(name="start")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(IN_PRIVATE)
     router.message.register(greet, CommandStart())
     router.message.register(greet, Command("help"))
     return router

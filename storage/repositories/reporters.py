@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Final, Literal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.identity import telegram_key
@@ -20,6 +20,10 @@ class _Unset(Enum):
 
 UNSET: Final = _Unset.UNSET
 Unset = Literal[_Unset.UNSET]
+
+
+# Built once, asked every update: see storage/fsm.py on prebuilt statements.
+_BY_KEY = select(Reporter).where(Reporter.telegram_key == bindparam("k"))
 
 
 class ReporterRepository:
@@ -39,8 +43,7 @@ class ReporterRepository:
 
     async def get_by_telegram_id(self, *, telegram_user_id: int) -> Reporter | None:
         """Return the reporter with this Telegram user id."""
-        query = select(Reporter).where(Reporter.telegram_key == self.key_for(telegram_user_id))
-        return await self.session.scalar(query)
+        return await self.session.scalar(_BY_KEY, {"k": self.key_for(telegram_user_id)})
 
     async def create(
         self,

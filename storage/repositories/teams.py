@@ -6,7 +6,7 @@ import builtins
 import secrets
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Place, Team
@@ -15,6 +15,11 @@ from storage.models import Place, Team
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 _CODE_ATTEMPTS = 10
+# Built once, asked every update: see storage/fsm.py on prebuilt statements.
+_PLACE = Place.__table__
+_PLACE_NAMES = (select(_PLACE.c.name)
+                .where(_PLACE.c.team_id == bindparam("team"), _PLACE.c.active.is_(True))
+                .order_by(_PLACE.c.position, _PLACE.c.name))
 
 
 def new_join_code() -> str:
@@ -62,12 +67,7 @@ class TeamRepository:
 
     async def place_names(self, *, team_id: int) -> builtins.list[str]:
         """A team's active places' names in button order (plain columns: asked every update)."""
-        query = (
-            select(Place.name)
-            .where(Place.team_id == team_id, Place.active.is_(True))
-            .order_by(Place.position, Place.name)
-        )
-        return list(await self.session.scalars(query))
+        return list(await self.session.scalars(_PLACE_NAMES, {"team": team_id}))
 
     async def places(self, *, team_id: int) -> builtins.list[Place]:
         """Return a team's active places in button order."""

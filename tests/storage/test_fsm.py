@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import create_engine, create_sessionmaker
-from storage.fsm import SQLStorage
+from storage.fsm import SQLStorage, joined_to
 from storage.models import FsmRecord
 
 KEY = StorageKey(bot_id=1, chat_id=100, user_id=100)
@@ -127,3 +127,35 @@ async def test_data_that_is_not_json_native_is_refused(storage: SQLStorage, data
 async def test_data_must_be_a_dict(storage: SQLStorage) -> None:
     with pytest.raises(TypeError, match="must be a dict"):
         await storage.set_data(KEY, [("a", 1)])  # type: ignore[arg-type]
+
+
+async def test_an_update_writes_what_it_read_with_plain_statements(
+    storage: SQLStorage, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessionmaker() as session:
+        with joined_to(session):
+            assert await storage.get_state(KEY) is None  # read once: no row
+            await storage.set_state(KEY, Report.answering)  # INSERT
+            await storage.set_data(KEY, {"step": "place"})  # UPDATE of the row just inserted
+        await session.commit()
+    async with sessionmaker() as session:
+        with joined_to(session):
+            assert await storage.get_data(KEY) == {"step": "place"}
+            await storage.set_data(KEY, {"step": "what"})  # UPDATE
+        await session.commit()
+    assert await storage.get_state(KEY) == Report.answering.state
+    assert await storage.get_data(KEY) == {"step": "what"}
+    assert await _rows(sessionmaker) == 1
+
+
+async def test_a_row_gone_since_it_was_read_is_written_again(
+    storage: SQLStorage, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await storage.set_data(KEY, {"step": "place"})
+    async with sessionmaker() as session:
+        with joined_to(session):
+            assert await storage.get_data(KEY) == {"step": "place"}
+            await session.execute(delete(FsmRecord))  # erased meanwhile
+            await storage.set_data(KEY, {"step": "what"})  # the UPDATE finds nothing
+        await session.commit()
+    assert await storage.get_data(KEY) == {"step": "what"}
