@@ -182,8 +182,8 @@ async def submit(turn: Turn, draft: Draft) -> None:
                               "Please ask your manager for your team's code and send it here.")))
         return
     answers = collect(draft.key, draft.answers)
-    places = await turn.repos.teams.places(team_id=team.id)
-    place_id = next((p.id for p in places if p.name == answers.place), None)
+    # The team's places came with it (loaded together, in button order).
+    place_id = next((p.id for p in team.places if p.active and p.name == answers.place), None)
     escalation = await _escalation_of(turn, draft, team)
     report = await turn.repos.reports.create(data=ReportCreate(
         team_id=team.id, language=turn.language, place_id=place_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.dispatcher import create_bot, create_dispatcher
+from nearmiss import memory
 from nearmiss.settings import Settings
 from storage.db import create_engine, create_sessionmaker
 
@@ -17,6 +18,7 @@ async def poll(settings: Settings) -> None:
     try:
         dp = create_dispatcher(settings, create_sessionmaker(engine))
         bot = create_bot(settings)
+        memory.settle()
         # A webhook left by an earlier webhook-mode run would answer every poll with 409.
         try:
             await bot.delete_webhook(drop_pending_updates=False)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from nearmiss import memory
 from nearmiss.retention import RetentionJob, running
 from nearmiss.settings import Settings
 
@@ -234,6 +235,7 @@ def worker_app() -> FastAPI:
                        with_bot=settings.token_problem() is None,
                        webhook_secret=shared_secret(admin_secret(settings)))
     app.router.lifespan_context = disposing(engine, app.router.lifespan_context)
+    memory.settle()
     return app
 
 
@@ -261,6 +263,7 @@ async def serve(settings: Settings, *, with_bot: bool) -> None:
     app, _ = build_app(settings, create_sessionmaker(engine), with_bot=with_bot)
     config = uvicorn.Config(app, host=settings.admin_host, port=settings.admin_port,
                             log_level=settings.log_level.lower(), lifespan="on")
+    memory.settle()
     log.info("admin panel: http://%s:%s/admin", settings.admin_host, settings.admin_port)
     try:
         await uvicorn.Server(config).serve()

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Integer, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.dialects import upsert_insert
-from storage.models import ReferenceCounter
+# One upsert, so the row lock (PostgreSQL) or write lock (SQLite) makes it race-free. Written
+# out because SQLite and PostgreSQL spell it alike, and SQLAlchemy 2.0 compiles its dialect
+# upserts afresh on every call (they are never cached) while a text() statement is built once.
+_BUMP = text(
+    "INSERT INTO reference_counters (year, last) VALUES (:year, 1) "
+    "ON CONFLICT (year) DO UPDATE SET last = reference_counters.last + 1 RETURNING last"
+).columns(last=Integer)
 
 
 def format_reference(*, year: int, number: int) -> str:
@@ -15,15 +21,5 @@ def format_reference(*, year: int, number: int) -> str:
 
 async def next_reference(session: AsyncSession, *, year: int) -> str:
     """Allocate the next reference of a year (rolled back with the caller's transaction)."""
-    # One upsert, so the row lock (PostgreSQL) or write lock (SQLite) makes it race-free.
-    insert = upsert_insert(session, ReferenceCounter)
-    statement = (
-        insert.values(year=year, last=1)
-        .on_conflict_do_update(
-            index_elements=[ReferenceCounter.year],
-            set_={"last": ReferenceCounter.last + 1},
-        )
-        .returning(ReferenceCounter.last)
-    )
-    number = (await session.execute(statement)).scalar_one()
+    number = (await session.execute(_BUMP, {"year": year})).scalar_one()
     return format_reference(year=year, number=number)

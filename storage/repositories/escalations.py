@@ -14,12 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Escalation, TeamContact
 from storage.repositories.outbox import OutboxRepository
+
+# Built once, asked at every submission: see storage/fsm.py on prebuilt statements.
+_BY_DRAFT = select(Escalation).where(Escalation.draft_key == bindparam("draft"))
 
 Compose = Callable[[Escalation], str]  # the message (Telegram HTML) for an escalation
 
@@ -41,8 +44,7 @@ class EscalationRepository:
 
     async def get(self, *, draft_key: str) -> Escalation | None:
         """Return the escalation a draft raised, if any."""
-        return await self.session.scalar(
-            select(Escalation).where(Escalation.draft_key == draft_key))
+        return await self.session.scalar(_BY_DRAFT, {"draft": draft_key})
 
     async def contacts(self, *, team_id: int) -> builtins.list[TeamContact]:
         """Return a team's active on-call and safeguarding contacts."""

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +17,9 @@ from storage.repositories.report_search import filter_conditions, sort_order
 from storage.repositories.reporters import UNSET, Unset
 from storage.schemas import ReportCreate, ReportFilters
 from storage.vocab import FACTORS, REPORT_STATUSES, SEVERITIES, TIERS
+
+# Built once, asked at every submission: see storage/fsm.py on prebuilt statements.
+_BY_DRAFT = select(Report).where(Report.draft_key == bindparam("draft"))
 
 _COPIED_FIELDS = (
     "draft_key",
@@ -151,7 +154,7 @@ class ReportRepository:
 
     async def _get_by_draft_key(self, draft_key: str) -> Report | None:
         """Return the report stored for a draft, if any."""
-        return await self.session.scalar(select(Report).where(Report.draft_key == draft_key))
+        return await self.session.scalar(_BY_DRAFT, {"draft": draft_key})
 
 
 _CURATION_FIELDS = frozenset(
