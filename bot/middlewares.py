@@ -56,10 +56,13 @@ class DatabaseMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject,
                        data: dict[str, Any]) -> Any:
-        async with self.sessionmaker() as session:
-            data["repos"] = Repos.on(session, self.identity_key)
-            with joined_to(session), on_loop():
-                return await handler(event, data)
+        # The update's SQLite calls, its closing rollback included, run on the event loop's
+        # thread (storage/sqlite_loop.py).
+        with on_loop():
+            async with self.sessionmaker() as session:
+                data["repos"] = Repos.on(session, self.identity_key)
+                with joined_to(session):
+                    return await handler(event, data)
 
 
 class CommitMiddleware(BaseMiddleware):

@@ -30,6 +30,7 @@ from bot.sending.limits import FloodGate, Gate
 from bot.sending.policy import OUTAGE_GIVE_UP, OUTAGE_RETRY_CAP, Outcome, Verdict, backoff, classify
 from storage.models import OutboxMessage, utcnow
 from storage.repositories import OutboxRepository
+from storage.sqlite_loop import on_loop
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +95,15 @@ class OutboxSender:
         """Send until `stop` is set; then finish the messages in flight and release the rest.
 
         The gate ends with the run: it is closed (a shared gate lets go of its Redis client).
+        Its transactions are one short statement each, so on SQLite they run on the loop's
+        thread (storage/sqlite_loop.py): through aiosqlite's thread each would hold the one
+        connection across several turns of a busy loop, while bot updates waited for it.
         """
         self._stop = stop
+        with on_loop():
+            await self._run(stop)
+
+    async def _run(self, stop: asyncio.Event) -> None:
         try:
             while not stop.is_set():
                 await self._pump()

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from bot.sender import OutboxSender
+from storage import sqlite_loop
 from storage.models import OutboxMessage, utcnow
 from storage.repositories import OutboxRepository
 from tests.bot import test_sender as shared
@@ -96,6 +97,35 @@ async def test_run_waits_for_work_and_returns_when_stopped(
     stop.set()
     await asyncio.wait_for(task, timeout=5)
     assert await counts(sessionmaker) == {"sent": 3}
+
+
+async def test_a_running_sender_keeps_its_transactions_on_the_loop_thread(
+    fake: FakeTelegram, sessionmaker: Maker, make_sender: Callable[..., OutboxSender]
+) -> None:
+    """On SQLite its one-statement transactions must not hold the connection through turns
+    of a busy loop (storage/sqlite_loop.py); recorded at each claim and each mark-sent."""
+    chats = groups(fake, 3)
+    seen: list[bool] = []
+
+    class Watched(OutboxSender):
+        async def _claim(self, limit: int) -> list[OutboxMessage]:
+            seen.append(sqlite_loop._on_loop.get())
+            return await super()._claim(limit)
+
+        async def _record_sent(self, row: OutboxMessage, message_id: int) -> None:
+            seen.append(sqlite_loop._on_loop.get())
+            await super()._record_sent(row, message_id)
+
+    stop = asyncio.Event()
+    sender = make_sender(cls=Watched, clock=time.monotonic, sleep=asyncio.sleep, now=utcnow,
+                         poll_interval=0.01)
+    task = asyncio.create_task(sender.run(stop))
+    await enqueue(sessionmaker, chats)
+    await fake.wait_for(lambda: len(fake.calls_to("sendMessage")) == 3)
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+    assert len(seen) >= 4 and all(seen)
+    assert not sqlite_loop._on_loop.get()  # the caller's context is left as it was
 
 
 @pytest.mark.parametrize("concurrency", [1, 8])
