@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from nearmiss import memory
 from storage.models import Report
 from tests.helpers.fake_telegram import FakeTelegram
 
@@ -23,6 +25,22 @@ POSTGRES_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 WEBHOOK_URL = "https://nearmiss.example.org/telegram/webhook"
 ROOT = Path(__file__).resolve().parent.parent  # the bot process imports bench/ from here
 START_TIMEOUT = 60.0
+
+
+@contextlib.contextmanager
+def steady_collector() -> Iterator[None]:
+    """The harness's own garbage collector set as the bot's is (nearmiss/memory.py), for a
+    timed run: the fake and 200 workers keep every call, and a full collection of that heap
+    paused this process for 100 ms and more, which counted as the bot's latency."""
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*memory.THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def free_port() -> int:

@@ -156,10 +156,12 @@ async def _drive(config: Config, fake: FakeTelegram, code: str, pid: int) -> Res
     await warm_up.run(0.0, 0.0)
     del workers[100_000]
     realistic = config.run == "realistic"
-    started = time.perf_counter()
-    outcomes = await asyncio.gather(
-        *(worker.run(PAUSE if realistic else 0.0, random.uniform(0, PAUSE) if realistic else 0)
-          for worker in workers.values()), return_exceptions=True)
+    with harness.steady_collector():
+        started = time.perf_counter()
+        outcomes = await asyncio.gather(
+            *(worker.run(PAUSE if realistic else 0.0,
+                         random.uniform(0, PAUSE) if realistic else 0)
+              for worker in workers.values()), return_exceptions=True)
     finished = max((w.last_reply_at for w in workers.values()), default=started)
     fake.call_hooks.remove(on_call)
     failures = [f"worker {user_id}: {outcome!r}" for user_id, outcome in zip(workers, outcomes,
