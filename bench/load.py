@@ -9,7 +9,7 @@ Realistic: each waits 2 s between answers, starts spread over the first 2 s.
 Goals: saturated throughput >= 0.5x the echo bot's; p99 < 50 ms realistic on SQLite.
 
 Run: .venv/bin/python -m bench.load [--workers 200] [--db sqlite|postgresql]
-     [--mode polling|webhook] [--run saturation|realistic|both] [--echo]
+     [--mode polling|webhook] [--run saturation|realistic|both] [--echo] [--by-step]
 """
 
 from __future__ import annotations
@@ -66,13 +66,14 @@ class Result:
     peak_rss_kb: int
     stored: int | None  # reports in the database afterwards (None for the echo bot)
     failures: list[str] = field(default_factory=list)
+    by_step: list[list[float]] = field(default_factory=list)  # SCRIPT's steps' latencies
 
     @property
     def rate(self) -> float:
         return len(self.latencies) / self.elapsed if self.elapsed else 0.0
 
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies)
+    def percentile(self, p: float, latencies: list[float] | None = None) -> float:
+        ordered = sorted(self.latencies if latencies is None else latencies)
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000 if ordered else 0
 
 
@@ -168,8 +169,10 @@ async def _drive(config: Config, fake: FakeTelegram, code: str, pid: int) -> Res
                                                                              strict=True)
                 if isinstance(outcome, BaseException)]
     latencies = [latency for worker in workers.values() for latency in worker.latencies]
+    by_step = [[worker.latencies[step] for worker in workers.values()
+                if len(worker.latencies) > step] for step in range(len(SCRIPT))]
     return Result(config, latencies, finished - started, harness.peak_rss_kb(pid), None,
-                  failures)
+                  failures, by_step)
 
 
 HEADER = (f"{'bot':<9}{'db':<11}{'mode':<8}{'run':<11}{'workers':>7}{'updates':>8}"
@@ -184,6 +187,15 @@ def row(result: Result) -> str:
             f"{c.workers:>7}{len(result.latencies):>8}{result.elapsed:>7.1f}{result.rate:>8.0f}"
             f"{result.percentile(50):>8.1f}{result.percentile(95):>8.1f}"
             f"{result.percentile(99):>8.1f}{result.peak_rss_kb / 1024:>8.0f}{stored:>7}")
+
+
+def steps(result: Result) -> str:
+    """p50 and p99 of each step of the script: which answer the latency comes from."""
+    return "\n".join(
+        f"  step {index:>2} {SCRIPT[index][1].split('|')[0][:12]:<13} "
+        f"p50 {result.percentile(50, latencies):7.1f} ms  "
+        f"p99 {result.percentile(99, latencies):7.1f} ms"
+        for index, latencies in enumerate(result.by_step) if latencies)
 
 
 def verdict(results: list[Result]) -> bool:
@@ -218,6 +230,8 @@ async def run(args: argparse.Namespace) -> bool:
     for config in configs:
         results.append(await measure(config))
         print(row(results[-1]), flush=True)
+        if args.by_step and config.bot == "nearmiss":
+            print(steps(results[-1]), flush=True)
     return verdict(results)
 
 
@@ -227,6 +241,8 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--mode", choices=("polling", "webhook"), default="polling")
     parser.add_argument("--run", choices=("saturation", "realistic", "both"), default="both")
+    parser.add_argument("--by-step", action="store_true",
+                        help="also print each step's p50 and p99 (step 0 is /start CODE)")
     parser.add_argument("--echo", action="store_true",
                         help="also drive a bare aiogram echo bot; print our ratio to it")
     raise SystemExit(0 if asyncio.run(run(parser.parse_args())) else 1)
