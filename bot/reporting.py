@@ -17,7 +17,6 @@ from aiogram.types import Message
 from bot.rendering import render
 from bot.turn import Turn
 from conversations import (
-    CATEGORIES,
     N_,
     Draft,
     Event,
@@ -30,12 +29,9 @@ from conversations import (
     current_prompt,
 )
 from learning import escalation as alerts
-from learning.patterns import HEADS_UP
-from storage.models import Escalation, PatternAlert, Team
+from storage.models import Escalation, Team
 from storage.repositories import (
     EscalationRepository,
-    OutboxRepository,
-    PatternRepository,
     Raised,
 )
 from storage.schemas import ReportCreate, ReporterIdentity
@@ -75,13 +71,12 @@ SPEAKING_UP = N_("Speaking up like this keeps people safe.")
 async def begin(turn: Turn) -> None:
     """Start a report, or pick up the one in progress."""
     draft = await turn.draft()
-    ctx = await turn.context()
     if draft is None:
         draft = Draft.new()
     else:
         await turn.say(Msg(N_("You have a report in progress. Let's carry on where you were.")))
     await turn.keep(draft)
-    await turn.show(current_prompt(draft, ctx))
+    await turn.show(current_prompt(draft, await turn.context(draft)))
 
 
 async def handle(turn: Turn, event: Event, tapped: Message | None = None,
@@ -93,7 +88,7 @@ async def handle(turn: Turn, event: Event, tapped: Message | None = None,
         await turn.say(Msg(N_("That report has already been sent or discarded. "
                               "Send /report to start a new one.")))
         return
-    ctx = await turn.context()
+    ctx = await turn.context(draft)
     typed = isinstance(event, TextInput)
     if typed and progress.unseen == draft.step:
         # Most likely the last answer, sent again because this question never came.
@@ -176,33 +171,32 @@ async def _raise(turn: Turn, draft: Draft, team: Team) -> Raised:
 
 async def submit(turn: Turn, draft: Draft) -> None:
     """Store the report, commit, and thank the reporter with its reference."""
-    team = await _team(turn)
-    if team is None:
+    team_id = getattr(turn.reporter, "team_id", None)
+    # Only an escalation needs the team itself: its contacts are told its name.
+    team = await _team(turn) if team_id is not None and draft.escalated else None
+    if team_id is None or (draft.escalated and team is None):
         await turn.say(Msg(N_("You're not part of a team any more, so I can't send this yet. "
                               "Please ask your manager for your team's code and send it here.")))
         return
     answers = collect(draft.key, draft.answers)
-    # The team's places came with it (loaded together, in button order).
-    place_id = next((p.id for p in team.places if p.active and p.name == answers.place), None)
+    place_id = await turn.repos.teams.place_id(team_id=team_id, name=answers.place)
     escalation = await _escalation_of(turn, draft, team)
     report = await turn.repos.reports.create(data=ReportCreate(
-        team_id=team.id, language=turn.language, place_id=place_id,
+        team_id=team_id, language=turn.language, place_id=place_id,
         submitted_at=datetime.now(turn.settings.zone), identity=_identity(turn, answers),
         # Escalated stays an incident even if the answer changed: the contacts were told.
         kind="incident" if escalation is not None else "near_miss",
         tier="serious" if escalation is not None else None, **asdict(answers)))
     told_contacts = False
     if escalation is not None:
-        told_contacts = await _follow_up(turn, escalation, team, report.reference, report.id)
-    alerts_found = await PatternRepository(turn.repos.session).check(
-        report=report, min_reports=turn.settings.pattern_min_reports,
-        window_days=turn.settings.pattern_window_days)
-    for alert in alerts_found:
-        if alert.team_id is not None:  # organisation-level alerts stay in the admin
-            await _heads_up(turn, alert)
-    # The report and its alerts commit before the draft ends: the draft may live in Redis,
-    # outside this transaction. A crash in between leaves the draft, and submitting it again
-    # finds the same report (stored once per draft key) and gives the same reference.
+        team = team or await _team(turn)
+        if team is not None:
+            told_contacts = await _follow_up(turn, escalation, team, report.reference,
+                                             report.id)
+    # The report (queued for the pattern pass, bot/patterns.py) commits before the draft ends:
+    # the draft may live in Redis, outside this transaction. A crash in between leaves the
+    # draft, and submitting it again finds the same report (stored once per draft key) and
+    # gives the same reference.
     await turn.stored()
     await turn.state.clear()
     await turn.say(*_thanks(report.reference, answers.confidentiality, escalation is not None,
@@ -218,10 +212,11 @@ def _identity(turn: Turn, answers: ReportAnswers) -> ReporterIdentity | None:
     return ReporterIdentity(user.id, user.first_name, user.username)
 
 
-async def _escalation_of(turn: Turn, draft: Draft, team: Team) -> Escalation | None:
-    """The draft's escalation; raised now if the draft says it was and none is stored."""
+async def _escalation_of(turn: Turn, draft: Draft, team: Team | None) -> Escalation | None:
+    """The draft's escalation; raised now if the draft says it was and none is stored (`team`
+    is the draft's team when it was escalated)."""
     escalation = await EscalationRepository(turn.repos.session).get(draft_key=draft.key)
-    if escalation is None and draft.escalated:
+    if escalation is None and draft.escalated and team is not None:
         escalation = (await _raise(turn, draft, team)).escalation
     return escalation
 
@@ -242,23 +237,3 @@ def _thanks(reference: str, confidentiality: str, incident: bool,
     if told_contacts:
         opening.append(Msg(CONTACTS_GIVEN_REFERENCE))
     return [*opening, Msg(PRIVACY[confidentiality]), Msg(SPEAKING_UP)]
-
-
-async def _heads_up(turn: Turn, alert: PatternAlert) -> None:
-    """Queue a team's heads-up for its linked groups: counts and place only, never words."""
-    assert alert.team_id is not None
-    team = await turn.repos.teams.get(team_id=alert.team_id)
-    chats = await turn.repos.groups.active_for_teams(team_ids=[alert.team_id])
-    if team is None or not chats:
-        return
-    built_in = dict(CATEGORIES)
-    category = await turn.repos.categories.get_by_key(key=alert.category)
-    label = (Msg(built_in[alert.category]) if alert.category in built_in
-             else category.name if category is not None else alert.category)
-    html = turn.tr.text(Msg(HEADS_UP, {"count": alert.report_count, "category": label,
-                                       "place": alert.place,
-                                       "days": turn.settings.pattern_window_days}),
-                        team.language)
-    await OutboxRepository(turn.repos.session).enqueue(
-        batch=f"alert:{alert.id}", kind="alert",
-        messages=[(link.chat_id, True, html) for link in chats])

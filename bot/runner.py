@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from bot.dispatcher import create_bot, create_dispatcher
+from bot.patterns import pattern_watch
 from nearmiss import memory
 from nearmiss.settings import Settings
 from storage.db import create_engine, create_sessionmaker
@@ -16,7 +18,8 @@ async def poll(settings: Settings) -> None:
     """Run the bot until SIGINT/SIGTERM, then release the database."""
     engine = create_engine(settings.database_url)
     try:
-        dp = create_dispatcher(settings, create_sessionmaker(engine))
+        sessionmaker = create_sessionmaker(engine)
+        dp = create_dispatcher(settings, sessionmaker)
         bot = create_bot(settings)
         memory.settle()
         # A webhook left by an earlier webhook-mode run would answer every poll with 409.
@@ -24,6 +27,14 @@ async def poll(settings: Settings) -> None:
             await bot.delete_webhook(drop_pending_updates=False)
         except Exception as error:  # noqa: BLE001 - polling reports a real problem itself
             log.warning("could not remove an old webhook: %s", error)
-        await dp.start_polling(bot)
+        # Reports are checked for repeats beside the polling, as `nearmiss run` does.
+        stop = asyncio.Event()
+        watching = asyncio.create_task(
+            pattern_watch(settings, sessionmaker, dp["translator"]).run(stop))
+        try:
+            await dp.start_polling(bot)
+        finally:
+            stop.set()
+            await watching
     finally:
         await engine.dispose()

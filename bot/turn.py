@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 from bot.i18n import Translator
 from bot.middlewares import Repos
 from bot.rendering import render
-from conversations import Context, Draft, Msg, Prompt
+from conversations import CATEGORY_LIST, PLACES, Context, Draft, Msg, Prompt, needs
 from nearmiss.settings import Settings
 from storage.models import Reporter
 
@@ -45,6 +45,7 @@ class Turn:
     settings: Settings
     user: User | None = None  # who sent the update: never stored unless they choose to
     _context: Context | None = field(default=None, repr=False)
+    _has: frozenset[str] = field(default=frozenset(), repr=False)  # what _context was read with
 
     async def say(self, msg: Msg, *more: Msg, **kwargs: Any) -> Message:
         """Send one message: `msg` and any `more` as paragraphs, after committing."""
@@ -71,13 +72,19 @@ class Turn:
         crash must not be able to take back the answer that led to it."""
         await self.repos.session.commit()
 
-    async def context(self) -> Context:
-        """What the questions offer now (read once per update)."""
-        if self._context is None:
+    async def context(self, draft: Draft) -> Context:
+        """What the questions offer now, as far as `draft`'s next event can need it (read at
+        most once per update: most answers need neither the places nor the categories)."""
+        wanted = needs(draft)
+        if self._context is None or not wanted <= self._has:
             team_id = getattr(self.reporter, "team_id", None)
-            places = await self.repos.teams.place_names(team_id=team_id) if team_id else []
+            places = (await self.repos.teams.place_names(team_id=team_id)
+                      if team_id and PLACES in wanted else [])
+            categories = (await self.repos.categories.choices()
+                          if CATEGORY_LIST in wanted else [])
             self._context = Context(now=datetime.now(self.settings.zone), places=tuple(places),
-                                    categories=tuple(await self.repos.categories.choices()))
+                                    categories=tuple(categories))
+            self._has = wanted
         return self._context
 
     async def draft(self) -> Draft | None:

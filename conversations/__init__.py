@@ -12,16 +12,26 @@ from conversations.flow import (
     TextInput,
     advance,
     current_prompt,
+    needs,
     start,
 )
 from conversations.prompts import Button, Prompt
 from conversations.review import ReportAnswers, collect
-from conversations.steps import CATEGORIES, STEP_BY_ID, STEPS, TOLD, Context
+from conversations.steps import (
+    CATEGORIES,
+    CATEGORY_LIST,
+    PLACES,
+    STEP_BY_ID,
+    STEPS,
+    TOLD,
+    Context,
+)
 from conversations.text import N_, Field, Msg
 
 __all__ = [
-    "CATEGORIES", "CONFIRM_CANCEL", "REVIEW", "STEPS", "STEP_BY_ID", "TOLD", "Button",
+    "CATEGORIES", "CATEGORY_LIST", "CONFIRM_CANCEL", "PLACES", "REVIEW", "STEPS", "STEP_BY_ID",
+    "TOLD", "Button",
     "ButtonInput", "Context", "Draft", "Event", "Field", "Msg", "N_", "OtherInput", "Prompt",
     "ReportAnswers", "Result", "Resume", "TextInput", "advance", "collect", "current_prompt",
-    "start",
+    "needs", "start",
 ]

@@ -25,6 +25,11 @@ class Context:
     categories: tuple[tuple[str, str], ...] = ()
 
 
+# The parts of a Context a step reads beyond the time (Step.uses), named as its fields: bot/
+# reads from the database only what the next event can need (flow.needs).
+PLACES, CATEGORY_LIST = "places", "categories"
+
+
 @dataclass(frozen=True)
 class Choice:
     """A button answer: the stored value and its label (a literal str is shown as is)."""
@@ -57,6 +62,7 @@ class Step:
     # Asked instead once the worker said someone was harmed or has a safeguarding concern:
     # "how was it prevented?" makes no sense about harm that happened.
     incident_question: str | None = None
+    uses: frozenset[str] = frozenset()  # PLACES, CATEGORY_LIST: what of the Context it reads
 
 
 def _fixed(*pairs: tuple[str, str]) -> Choices:
@@ -199,10 +205,11 @@ STEPS: tuple[Step, ...] = (
          N_("Time"), "choice", choices=_fixed(*PERIOD_LABELS), parse=_parse_time),
     Step("place", N_("Where did it happen? Tap a place, or type it."),
          N_("Place"), "choice", choices=_places, parse=_parse_place,
-         typed_question=N_("Where did it happen? Please type the place.")),
+         typed_question=N_("Where did it happen? Please type the place."),
+         uses=frozenset({PLACES})),
     Step("category", N_("What kind of near miss was it?"),
          N_("Category"), "choice", choices=_categories,
-         incident_question=N_("What kind of incident was it?")),
+         incident_question=N_("What kind of incident was it?"), uses=frozenset({CATEGORY_LIST})),
     Step("what", N_("What nearly happened? Describe it in your own words. Please say "
                     "\"a resident\" or \"a colleague\" rather than using names."),
          N_("What nearly happened"), "text", parse=_free_text(5),

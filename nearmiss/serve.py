@@ -65,6 +65,7 @@ class BotInApp:
             yield
             return
         from bot.dispatcher import create_bot, create_dispatcher
+        from bot.patterns import pattern_watch
 
         dp = create_dispatcher(self.settings, self.sessionmaker)
         bot = create_bot(self.settings)
@@ -73,11 +74,14 @@ class BotInApp:
         async with receiving:
             sending = asyncio.create_task(self._keep_sending(bot, stop_sending))
             scheduling = asyncio.create_task(self._scheduler().run(stop_sending))
+            watching = asyncio.create_task(
+                pattern_watch(self.settings, self.sessionmaker, dp["translator"])
+                .run(stop_sending))
             try:
                 yield
             finally:
                 stop_sending.set()  # finishes the messages in flight, releases what it holds
-                await asyncio.gather(sending, scheduling, return_exceptions=True)
+                await asyncio.gather(sending, scheduling, watching, return_exceptions=True)
 
     @asynccontextmanager
     async def _by_polling(self, dp: Any, bot: Any) -> AsyncIterator[None]:

@@ -30,7 +30,7 @@ async def language_chosen(query: CallbackQuery, turn: Turn) -> None:
     await turn.say(Msg(N_("Done. I'll use English from now on.")))
     draft = await turn.draft()
     if draft is not None:
-        await turn.show(current_prompt(draft, await turn.context()))
+        await turn.show(current_prompt(draft, await turn.context(draft)))
 
 
 def create_router() -> Router:

@@ -50,7 +50,7 @@ async def _event(message: Message, turn: Turn) -> Event:
         return OtherInput(kind=message.content_type)
     draft = await turn.draft()
     if draft is not None:
-        prompt = current_prompt(draft, await turn.context())
+        prompt = current_prompt(draft, await turn.context(draft))
         code = render(prompt, turn.tr, turn.language).labels.get(message.text.strip().casefold())
         if code is not None:
             return ButtonInput(step=draft.step, code=code)

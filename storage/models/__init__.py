@@ -22,6 +22,7 @@ from storage.models.sharing import (
     LinkCode,
     OutboxMessage,
     PatternAlert,
+    PatternCheck,
     bulletin_teams,
 )
 from storage.models.teams import Place, Reporter, Team
@@ -37,6 +38,7 @@ __all__ = [
     "Bulletin",
     "DigestRun",
     "PatternAlert",
+    "PatternCheck",
     "bulletin_teams",
     "OUTBOX_STATUSES",
     "GroupLink",

@@ -156,3 +156,13 @@ class PatternAlert(Base):
     last_date: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     acknowledged_by: Mapped[str | None] = mapped_column(String(254))
+
+
+class PatternCheck(Base):
+    """A stored report the pattern pass (bot/patterns.py) has still to look at: queued in the
+    report's own transaction, gone in the pass's once its alerts are recorded."""
+
+    __tablename__ = "pattern_checks"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"),
+                                           primary_key=True, autoincrement=False)

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Report, ReportFactor, ReportIdentity, ReportTold
+from storage.models import PatternCheck, Report, ReportFactor, ReportIdentity, ReportTold
 from storage.references import next_reference
 from storage.repositories.report_search import filter_conditions, sort_order
 from storage.repositories.reporters import UNSET, Unset
@@ -20,6 +20,7 @@ from storage.vocab import FACTORS, REPORT_STATUSES, SEVERITIES, TIERS
 
 # Built once, asked at every submission: see storage/fsm.py on prebuilt statements.
 _BY_DRAFT = select(Report).where(Report.draft_key == bindparam("draft"))
+_QUEUE_PATTERN_CHECK = insert(PatternCheck.__table__).values(report_id=bindparam("report"))
 
 _COPIED_FIELDS = (
     "draft_key",
@@ -150,6 +151,8 @@ class ReportRepository:
         if data.identity is not None:
             self.session.add(ReportIdentity(report_id=report.id, **asdict(data.identity)))
             await self.session.flush()
+        # Every new report is looked at by the pattern pass, which commits what it finds.
+        await self.session.execute(_QUEUE_PATTERN_CHECK, {"report": report.id})
         return report
 
     async def _get_by_draft_key(self, draft_key: str) -> Report | None:

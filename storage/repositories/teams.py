@@ -20,6 +20,9 @@ _PLACE = Place.__table__
 _PLACE_NAMES = (select(_PLACE.c.name)
                 .where(_PLACE.c.team_id == bindparam("team"), _PLACE.c.active.is_(True))
                 .order_by(_PLACE.c.position, _PLACE.c.name))
+_PLACE_ID = select(_PLACE.c.id).where(_PLACE.c.team_id == bindparam("team"),
+                                      _PLACE.c.name == bindparam("name"),
+                                      _PLACE.c.active.is_(True))
 
 
 def new_join_code() -> str:
@@ -68,6 +71,10 @@ class TeamRepository:
     async def place_names(self, *, team_id: int) -> builtins.list[str]:
         """A team's active places' names in button order (plain columns: asked every update)."""
         return list(await self.session.scalars(_PLACE_NAMES, {"team": team_id}))
+
+    async def place_id(self, *, team_id: int, name: str) -> int | None:
+        """The id of the team's active place named exactly `name`; None for a typed place."""
+        return await self.session.scalar(_PLACE_ID, {"team": team_id, "name": name})
 
     async def places(self, *, team_id: int) -> builtins.list[Place]:
         """Return a team's active places in button order."""

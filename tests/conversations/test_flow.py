@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime, time
 
 import pytest
 
 from conversations import (
+    CATEGORIES,
+    CATEGORY_LIST,
+    CONFIRM_CANCEL,
+    PLACES,
     REVIEW,
     STEPS,
     ButtonInput,
@@ -22,6 +27,7 @@ from conversations import (
     advance,
     collect,
     current_prompt,
+    needs,
     start,
 )
 from conversations.prompts import Prompt
@@ -464,3 +470,53 @@ def test_an_incident_is_asked_what_happened_not_what_nearly_happened() -> None:
         assert ("What stopped it from being worse" in text) is incident
         assert ("How was it prevented?" in text) is not incident
     assert ids.index("harm") < ids.index("category") < ids.index("what") < ids.index("prevented")
+
+
+def _every_draft(ctx: Context) -> list[Draft]:
+    """A draft at every question on the way to the summary, at every question changed from
+    it, at the summary, and at the cancel check from there and from a question."""
+    walk = Walk(ctx, harm=None)
+    drafts = [walk.draft]
+    walk.tap(NO_HARM)
+    for label in ("Today", "Afternoon", "Lounge", "Medication"):
+        drafts.append(walk.draft)
+        walk.tap(label)
+    for text in ("Wrong tablets nearly given to a resident", "Second staff check caught it"):
+        drafts.append(walk.draft)
+        walk.type(text)
+    for label in ("Skip", "Manager / team lead", "Done", "Skip", "Named"):
+        if label != "Done":
+            drafts.append(walk.draft)
+        walk.tap(label)
+    review = walk.draft
+    drafts.append(review)
+    for step in STEPS:
+        walk.result = advance(review, ButtonInput(REVIEW, f"edit:{step.id}"), ctx)
+        drafts.append(walk.draft)
+        drafts.append(advance(walk.draft, ButtonInput(step.id, "cancel"), ctx).draft)
+    drafts.append(advance(review, ButtonInput(REVIEW, "cancel"), ctx).draft)
+    assert {draft.step for draft in drafts} == {s.id for s in STEPS} | {REVIEW, CONFIRM_CANCEL}
+    return [draft for draft in drafts if draft is not None]
+
+
+def test_what_a_draft_needs_of_the_context_is_all_its_next_event_reads() -> None:
+    """bot/ reads the places and categories only when needs() says so: every event from every
+    draft must then give what it gives with everything read (empty ones would show the typed
+    place question and the built-in categories instead)."""
+    full = Context(now=NOW, places=("Lounge", "Kitchen", "Garden"),
+                   categories=(*CATEGORIES, ("lifting", "Lifting and handling")))
+    texts = ("Kitchen", "Lifting and handling", "21/11", "2pm", "A colleague nearly fell over")
+    for draft in _every_draft(full):
+        need = needs(draft)
+        part = Context(now=NOW, places=full.places if PLACES in need else (),
+                       categories=full.categories if CATEGORY_LIST in need else ())
+        assert current_prompt(draft, part) == current_prompt(draft, full), draft.step
+        prompt = current_prompt(draft, full)
+        codes = {button.code for row in prompt.rows for button in row}
+        events = [*(ButtonInput(draft.step, code) for code in sorted(codes | {"c0", "c3"})),
+                  *(TextInput(text) for text in texts), OtherInput("sticker"), Resume()]
+        for event in events:
+            assert advance(draft, event, part) == advance(draft, event, full), (draft.step, event)
+    assert needs(Draft.new()) == frozenset()
+    assert needs(replace(Draft.new(), step="date")) == frozenset()
+    assert needs(replace(Draft.new(), step="time")) == {PLACES}

@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dispatcher import create_bot
+from bot.i18n import Translator
+from bot.patterns import pattern_watch
 from bot.sending import OutboxSender
-from nearmiss.settings import Settings
+from nearmiss.settings import Settings, locales_dir
 from storage.models import Team
 from storage.repositories import PatternRepository
 from tests.e2e.flow import NO_HARM
@@ -42,6 +44,8 @@ async def _file(chat: ChatClient, first: str) -> None:
 
 
 async def _deliver(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """The pattern pass over the reports filed, then the outbox, as `nearmiss run` does."""
+    await pattern_watch(settings, sessionmaker, Translator(locales_dir(), "en")).drain()
     bot = create_bot(settings)
     try:
         await OutboxSender(bot, sessionmaker, worker_id="test").drain()
@@ -62,7 +66,9 @@ async def test_three_similar_reports_warn_the_linked_group_once(
     fake.private_chat(LEAD, "Dee")
     await _link_group(fake, sessionmaker, team.id, GROUP, "Rosewood day shift")
     before = len(fake.chat(GROUP).messages)
-    chat = await _file_reports(fake, team, 4)
+    chat = await _file_reports(fake, team, 3)
+    await _deliver(settings, sessionmaker)
+    await _file(chat, "/report")  # the fourth joins the cluster: counted, not warned again
     await _deliver(settings, sessionmaker)
     warnings = [m for m in fake.chat(GROUP).texts()[before:] if m.startswith("Heads-up")]
     assert warnings == ["Heads-up: 3 near misses about Medication at Kitchen in the last 30 "

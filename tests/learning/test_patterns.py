@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from learning.patterns import Sighting, clusters
-from storage.models import PatternAlert, Report
+from storage.models import PatternAlert, PatternCheck, Report
 from storage.repositories import PatternRepository, ReportRepository, TeamRepository
 from storage.schemas import ReportCreate
 
@@ -121,3 +122,57 @@ def test_clusters_need_reports_from_enough_teams() -> None:
     one_team = [Sighting(i, day + timedelta(days=i), 7) for i in range(3)]
     assert clusters(one_team, min_reports=3, window_days=30, min_teams=2) == []
     assert [c.count for c in clusters(one_team, min_reports=3, window_days=30)] == [3]
+
+
+async def _queued(session: AsyncSession) -> list[int]:
+    return list(await session.scalars(select(PatternCheck.report_id)
+                                      .order_by(PatternCheck.report_id)))
+
+
+async def _file_many(session: AsyncSession, rose: int, oak: int) -> list[Report]:
+    """Two places of one team repeating, another team adding to the organisation's cluster,
+    a later cluster after a gap, and a one-off."""
+    plan = [(rose, 0, "Kitchen"), (rose, 10, "KITCHEN"), (rose, 12, "Garden"),
+            (oak, 14, "Lounge"), (rose, 20, "Kitchen"), (rose, 21, "Garden"),
+            (rose, 25, "Garden"), (rose, 90, "Kitchen"), (rose, 95, "kitchen"),
+            (rose, 100, "Kitchen"), (oak, 200, "Hall")]
+    return [await _file(session, team, day, place=place) for team, day, place in plan]
+
+
+def _described(alerts: list[PatternAlert]) -> set[tuple[str, str, int, int]]:
+    return {(a.scope, a.place, a.first_report_id, a.report_count) for a in alerts}
+
+
+async def test_a_batch_is_checked_at_once_each_cluster_at_its_full_count(
+        session: AsyncSession) -> None:
+    rose, oak = await _team(session, "Rosewood"), await _team(session, "Oak Lodge")
+    reports = await _file_many(session, rose, oak)
+    assert await _queued(session) == [report.id for report in reports]  # every new one
+    found, checked = await PatternRepository(session).check_queued(
+        min_reports=3, window_days=30, limit=100)
+    assert checked == len(reports) and await _queued(session) == []
+    first = [report.id for report in reports]
+    assert _described(found) == {
+        (f"team:{rose}", "Kitchen", first[0], 3),  # days 0, 10, 20 (one typed in capitals)
+        (f"team:{rose}", "Kitchen", first[7], 3),  # days 90, 95, 100, after a gap
+        (f"team:{rose}", "Garden", first[2], 3),  # days 12, 21, 25
+        ("organisation", "", first[0], 7)}  # days 0-25, Oak Lodge's day 14 among them
+    assert await PatternRepository(session).check_queued(
+        min_reports=3, window_days=30, limit=100) == ([], 0)
+
+
+async def test_the_pass_takes_a_batch_at_a_time_and_deleted_reports_leave_the_queue(
+        session: AsyncSession) -> None:
+    team_id = await _team(session)
+    reports = [await _file(session, team_id, day) for day in (0, 1, 2, 3, 4)]
+    session.info["actor"] = (None, "retention")  # deleting a report is audited
+    await session.delete(reports[0])
+    await session.flush()
+    assert await _queued(session) == [r.id for r in reports[1:]]
+    repo = PatternRepository(session)
+    found, checked = await repo.check_queued(min_reports=3, window_days=30, limit=2)
+    # Two of the four checked, against every report stored: the cluster is all four.
+    assert checked == 2 and [a.report_count for a in found] == [4]
+    assert await _queued(session) == [r.id for r in reports[3:]]
+    assert await repo.check_queued(min_reports=3, window_days=30, limit=2) == ([], 2)
+    assert await _queued(session) == []

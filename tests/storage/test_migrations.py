@@ -24,7 +24,8 @@ TABLES_0005 = {"group_links", "link_codes", "outbox", "bulletins", "bulletin_tea
                "digest_runs", "pattern_alerts"}
 TABLES_0008 = {"report_identities", "team_contacts", "escalations", "retention_policy",
                "retention_runs", "privacy_log"}
-TABLES = TABLES_0005 | TABLES_0008 | {
+TABLES_0009 = {"pattern_checks"}
+TABLES = TABLES_0005 | TABLES_0008 | TABLES_0009 | {
     "actions",
     "admin_user_teams",
     "admin_users",
@@ -169,7 +170,7 @@ async def test_0002_down_and_up_again(database_url: str) -> None:
     await asyncio.to_thread(downgrade, database_url, "0001")
 
     assert await _inspect(database_url, _tables) == (TABLES - TABLES_0002 - TABLES_0005
-                                                     - TABLES_0008)
+                                                     - TABLES_0008 - TABLES_0009)
     columns = await _inspect(database_url, lambda c: inspect(c).get_columns("reports"))
     assert not {column["name"] for column in columns} & CURATION_COLUMNS
     indexes = await _inspect(database_url, lambda c: inspect(c).get_indexes("reports"))

@@ -77,6 +77,21 @@ async def test_places_are_active_ones_by_position_then_name(session: AsyncSessio
     assert [p.name for p in team.places][-1] == "Bathroom"
 
 
+async def test_a_place_id_is_found_only_for_an_active_place_of_the_team(
+    session: AsyncSession,
+) -> None:
+    teams = TeamRepository(session)
+    oak = await teams.create(name="Oak House", places=["Lounge", "Garden"])
+    elm = await teams.create(name="Elm House", places=["Lounge"])
+    oak.places[1].active = False
+    await session.flush()
+
+    assert await teams.place_id(team_id=oak.id, name="Lounge") == oak.places[0].id
+    assert await teams.place_id(team_id=elm.id, name="Lounge") == elm.places[0].id
+    assert await teams.place_id(team_id=oak.id, name="Garden") is None  # no longer offered
+    assert await teams.place_id(team_id=oak.id, name="lounge") is None  # typed, not tapped
+
+
 async def test_add_place_to_a_team_without_places_starts_at_zero(session: AsyncSession) -> None:
     teams = TeamRepository(session)
     team = await teams.create(name="Oak House")
