@@ -65,6 +65,14 @@ class DatabaseMiddleware(BaseMiddleware):
                     return await handler(event, data)
 
 
+async def commit_pending(session: AsyncSession) -> None:
+    """Commit what the session has begun (adding or changing an object begins it too);
+    nothing when it has not: an update commits before each message it sends, often with
+    nothing new since the last."""
+    if session.in_transaction():
+        await session.commit()
+
+
 class CommitMiddleware(BaseMiddleware):
     """Commits the update's session when its handler succeeds, before the person's lock is
     released, so their next update reads what this one wrote."""
@@ -72,7 +80,7 @@ class CommitMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject,
                        data: dict[str, Any]) -> Any:
         result = await handler(event, data)
-        await data["repos"].session.commit()
+        await commit_pending(data["repos"].session)
         return result
 
 

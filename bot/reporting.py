@@ -181,7 +181,7 @@ async def submit(turn: Turn, draft: Draft) -> None:
     answers = collect(draft.key, draft.answers)
     place_id = await turn.repos.teams.place_id(team_id=team_id, name=answers.place)
     escalation = await _escalation_of(turn, draft, team)
-    report = await turn.repos.reports.create(data=ReportCreate(
+    report = await turn.repos.reports.store(data=ReportCreate(
         team_id=team_id, language=turn.language, place_id=place_id,
         submitted_at=datetime.now(turn.settings.zone), identity=_identity(turn, answers),
         # Escalated stays an incident even if the answer changed: the contacts were told.

@@ -13,7 +13,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 
 from bot.i18n import Translator
-from bot.middlewares import Repos
+from bot.middlewares import Repos, commit_pending
 from bot.rendering import render
 from conversations import CATEGORY_LIST, PLACES, Context, Draft, Msg, Prompt, needs
 from nearmiss.settings import Settings
@@ -70,7 +70,7 @@ class Turn:
     async def stored(self) -> None:
         """Commit before speaking: once a person sees the next question (or a reference), a
         crash must not be able to take back the answer that led to it."""
-        await self.repos.session.commit()
+        await commit_pending(self.repos.session)
 
     async def context(self, draft: Draft) -> Context:
         """What the questions offer now, as far as `draft`'s next event can need it (read at

@@ -155,8 +155,8 @@ class SQLStorage(BaseStorage):
             joined.rows[key] = (value, known[1]) if column == "state" else (known[0], value)
         async with self._session() as session:
             if value is None:
-                await self._clear(session, key, column, emptied=joined is not None
-                                  and joined.rows.get(key) == (None, None))
+                left = joined.rows.get(key) if joined is not None else None
+                await self._clear(session, key, column, left=left)
                 return
             # Known to be there or not (the person's lock keeps their other updates out): a
             # plain UPDATE or INSERT, whose compiled form SQLAlchemy caches, unlike the
@@ -182,11 +182,13 @@ class SQLStorage(BaseStorage):
             )
 
     @staticmethod
-    async def _clear(session: AsyncSession, key: str, column: str, *, emptied: bool) -> None:
-        """Null one column and delete the row if nothing is left in it (at once when the
-        update knows the other column is empty too)."""
-        if emptied:
+    async def _clear(session: AsyncSession, key: str, column: str, *,
+                     left: Stored | None) -> None:
+        """Null one column and delete the row if nothing is left in it. `left` is the row
+        as it will be, when this update has read it: then one statement does."""
+        if left == (None, None):
             await session.execute(_DROP, {"k": key})
             return
         await session.execute(_UPDATE[column], {"k": key, "value": None, "now": utcnow()})
-        await session.execute(_DROP_EMPTY, {"k": key})
+        if left is None:  # not read: the other column may be empty too
+            await session.execute(_DROP_EMPTY, {"k": key})
