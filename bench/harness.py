@@ -49,6 +49,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_kb(pid: int) -> int:
     """VmHWM: the most resident memory the process has had."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

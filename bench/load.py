@@ -5,7 +5,9 @@ Each worker is a private chat that joins with /start CODE and answers the 11 que
 summary (13 updates), tapping by callback data so wording changes do not matter. Latency is
 from the update being queued in the fake to the bot's reply (the message that lets the worker
 go on) arriving at the fake. Saturation: workers answer as soon as the reply arrives.
-Realistic: each waits 2 s between answers, starts spread over the first 2 s.
+Realistic: each waits 2 s between answers, starts spread over the first 2 s. CPU ms/upd is
+the bot process's own CPU time over the timed run per update: steadier than throughput on a
+shared machine.
 Goals: saturated throughput >= 0.5x the echo bot's; p99 < 50 ms realistic on SQLite.
 
 Run: .venv/bin/python -m bench.load [--workers 200] [--db sqlite|postgresql]
@@ -67,6 +69,11 @@ class Result:
     stored: int | None  # reports in the database afterwards (None for the echo bot)
     failures: list[str] = field(default_factory=list)
     by_step: list[list[float]] = field(default_factory=list)  # SCRIPT's steps' latencies
+    cpu_seconds: float = 0.0  # the bot process's, over the timed run
+
+    @property
+    def cpu_ms_per_update(self) -> float:
+        return 1000 * self.cpu_seconds / len(self.latencies) if self.latencies else 0.0
 
     @property
     def rate(self) -> float:
@@ -158,12 +165,14 @@ async def _drive(config: Config, fake: FakeTelegram, code: str, pid: int) -> Res
     del workers[100_000]
     realistic = config.run == "realistic"
     with harness.steady_collector():
+        cpu_before = harness.cpu_seconds(pid)
         started = time.perf_counter()
         outcomes = await asyncio.gather(
             *(worker.run(PAUSE if realistic else 0.0,
                          random.uniform(0, PAUSE) if realistic else 0)
               for worker in workers.values()), return_exceptions=True)
     finished = max((w.last_reply_at for w in workers.values()), default=started)
+    cpu = harness.cpu_seconds(pid) - cpu_before
     fake.call_hooks.remove(on_call)
     failures = [f"worker {user_id}: {outcome!r}" for user_id, outcome in zip(workers, outcomes,
                                                                              strict=True)
@@ -172,12 +181,12 @@ async def _drive(config: Config, fake: FakeTelegram, code: str, pid: int) -> Res
     by_step = [[worker.latencies[step] for worker in workers.values()
                 if len(worker.latencies) > step] for step in range(len(SCRIPT))]
     return Result(config, latencies, finished - started, harness.peak_rss_kb(pid), None,
-                  failures, by_step)
+                  failures, by_step, cpu)
 
 
 HEADER = (f"{'bot':<9}{'db':<11}{'mode':<8}{'run':<11}{'workers':>7}{'updates':>8}"
           f"{'secs':>7}{'upd/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'RSS MB':>8}"
-          f"{'stored':>7}")
+          f"{'stored':>7}{'CPU ms/upd':>11}")
 
 
 def row(result: Result) -> str:
@@ -186,7 +195,8 @@ def row(result: Result) -> str:
     return (f"{c.bot:<9}{c.db if c.bot != 'echo' else '-':<11}{c.mode:<8}{c.run:<11}"
             f"{c.workers:>7}{len(result.latencies):>8}{result.elapsed:>7.1f}{result.rate:>8.0f}"
             f"{result.percentile(50):>8.1f}{result.percentile(95):>8.1f}"
-            f"{result.percentile(99):>8.1f}{result.peak_rss_kb / 1024:>8.0f}{stored:>7}")
+            f"{result.percentile(99):>8.1f}{result.peak_rss_kb / 1024:>8.0f}{stored:>7}"
+            f"{result.cpu_ms_per_update:>11.2f}")
 
 
 def steps(result: Result) -> str:
@@ -211,7 +221,8 @@ def verdict(results: list[Result]) -> bool:
             ratio = r.rate / echo.rate
             ok &= ratio >= GOAL_RATIO
             print(f"{r.config.db} {r.config.mode}: saturated throughput {ratio:.2f}x the echo "
-                  f"bot's (goal >= {GOAL_RATIO}x)")
+                  f"bot's (goal >= {GOAL_RATIO}x); CPU per update "
+                  f"{r.cpu_ms_per_update:.2f} ms against its {echo.cpu_ms_per_update:.2f} ms")
         if r.config.run == "realistic" and r.config.db == "sqlite":
             p99 = r.percentile(99)
             ok &= p99 < GOAL_P99_MS

@@ -33,10 +33,15 @@ log = logging.getLogger(__name__)
 
 
 class PatternWatch:
-    """Checks queued reports a batch at a time, about every `interval` seconds."""
+    """Checks queued reports a batch at a time, about every `interval` seconds.
+
+    A pass reads every report of the category in the window, however few are queued, and
+    holds the loop (and on SQLite the write lock) while it does: a few milliseconds with a
+    few hundred reports in the window. Every five seconds it sees a burst of submissions
+    once rather than several times, and a heads-up is still only seconds behind."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], translator: Translator,
-                 *, min_reports: int, window_days: int, interval: float = 1.0,
+                 *, min_reports: int, window_days: int, interval: float = 5.0,
                  batch: int = 100) -> None:
         self.sessionmaker, self.translator = sessionmaker, translator
         self.min_reports, self.window_days = min_reports, window_days

@@ -24,9 +24,7 @@ from conversations import (
     ReportAnswers,
     Result,
     TextInput,
-    advance,
     collect,
-    current_prompt,
 )
 from learning import escalation as alerts
 from storage.models import Escalation, Team
@@ -76,7 +74,7 @@ async def begin(turn: Turn) -> None:
     else:
         await turn.say(Msg(N_("You have a report in progress. Let's carry on where you were.")))
     await turn.keep(draft)
-    await turn.show(current_prompt(draft, await turn.context(draft)))
+    await turn.show(await turn.prompt(draft))
 
 
 async def handle(turn: Turn, event: Event, tapped: Message | None = None,
@@ -88,16 +86,15 @@ async def handle(turn: Turn, event: Event, tapped: Message | None = None,
         await turn.say(Msg(N_("That report has already been sent or discarded. "
                               "Send /report to start a new one.")))
         return
-    ctx = await turn.context(draft)
     typed = isinstance(event, TextInput)
     if typed and progress.unseen == draft.step:
         # Most likely the last answer, sent again because this question never came.
-        result = Result(draft, current_prompt(draft, ctx, Msg(INTERRUPTED)))
+        result = Result(draft, await turn.prompt(draft, Msg(INTERRUPTED)))
     elif typed and progress.sent_before_asked(message_id):
         await turn.say(Msg(EARLY))
         return
     else:
-        result = advance(draft, event, ctx)
+        result = await turn.advance(draft, event)
     if result.outcome == "submitted":
         await submit(turn, draft)
     elif result.outcome == "cancelled":
@@ -180,7 +177,8 @@ async def submit(turn: Turn, draft: Draft) -> None:
         return
     answers = collect(draft.key, draft.answers)
     place_id = await turn.repos.teams.place_id(team_id=team_id, name=answers.place)
-    escalation = await _escalation_of(turn, draft, team)
+    # Only an escalated draft has an escalation: the flag is kept before one is raised.
+    escalation = await _escalation_of(turn, draft, team) if draft.escalated else None
     report = await turn.repos.reports.store(data=ReportCreate(
         team_id=team_id, language=turn.language, place_id=place_id,
         submitted_at=datetime.now(turn.settings.zone), identity=_identity(turn, answers),

@@ -15,7 +15,19 @@ from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 from bot.i18n import Translator
 from bot.middlewares import Repos, commit_pending
 from bot.rendering import render
-from conversations import CATEGORY_LIST, PLACES, Context, Draft, Msg, Prompt, needs
+from conversations import (
+    CATEGORY_LIST,
+    PLACES,
+    Context,
+    Draft,
+    Event,
+    Msg,
+    Prompt,
+    Result,
+    advance,
+    current_prompt,
+    needs,
+)
 from nearmiss.settings import Settings
 from storage.models import Reporter
 
@@ -72,11 +84,11 @@ class Turn:
         crash must not be able to take back the answer that led to it."""
         await commit_pending(self.repos.session)
 
-    async def context(self, draft: Draft) -> Context:
-        """What the questions offer now, as far as `draft`'s next event can need it (read at
-        most once per update: most answers need neither the places nor the categories)."""
-        wanted = needs(draft)
+    async def context(self, wanted: frozenset[str] = frozenset()) -> Context:
+        """What the questions offer now, as far as `wanted` (conversations.needs) asks: most
+        answers need neither the places nor the categories. Read at most once an update."""
         if self._context is None or not wanted <= self._has:
+            wanted |= self._has
             team_id = getattr(self.reporter, "team_id", None)
             places = (await self.repos.teams.place_names(team_id=team_id)
                       if team_id and PLACES in wanted else [])
@@ -86,6 +98,18 @@ class Turn:
                                     categories=tuple(categories))
             self._has = wanted
         return self._context
+
+    async def prompt(self, draft: Draft, notice: Msg | None = None) -> Prompt:
+        """The draft's question as it stands."""
+        return current_prompt(draft, await self.context(needs(draft.step)), notice)
+
+    async def advance(self, draft: Draft, event: Event) -> Result:
+        """conversations.advance, reading first what the draft's question needs and then, if
+        the question it moves to needs more, again with that (advance is pure)."""
+        result = advance(draft, event, await self.context(needs(draft.step)))
+        if result.draft is not None and not needs(result.draft.step) <= self._has:
+            result = advance(draft, event, await self.context(needs(result.draft.step)))
+        return result
 
     async def draft(self) -> Draft | None:
         return (await self.progress()).draft

@@ -107,14 +107,11 @@ def current_prompt(draft: Draft, ctx: Context, notice: Msg | None = None) -> Pro
                        position=_position(draft), notice=notice, reviewing=draft.reviewing)
 
 
-def needs(draft: Draft) -> frozenset[str]:
-    """What of the Context beyond the time the draft's next event may read (Step.uses): its own
-    question's and those either side of it (an answer moves on, Back moves back). From the
-    summary or the cancel check any question may come next, so everything."""
-    if draft.step not in STEP_BY_ID:
-        return frozenset().union(*(step.uses for step in STEPS))
-    position = [step.id for step in STEPS].index(draft.step)
-    return frozenset().union(*(step.uses for step in STEPS[max(position - 1, 0):position + 2]))
+def needs(step: str) -> frozenset[str]:
+    """What of the Context beyond the time a question reads (Step.uses), to take an answer to
+    it and to ask it; the summary and the cancel check read none. advance() reads what the
+    draft's question needs and what the question it moves to needs, nothing else."""
+    return STEP_BY_ID[step].uses if step in STEP_BY_ID else frozenset()
 
 
 def _position(draft: Draft) -> int:

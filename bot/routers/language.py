@@ -8,7 +8,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot.filters import IN_PRIVATE, data_starts
 from bot.turn import Turn
-from conversations import N_, Msg, current_prompt
+from conversations import N_, Msg
 
 PREFIX = "lang|"
 
@@ -30,7 +30,7 @@ async def language_chosen(query: CallbackQuery, turn: Turn) -> None:
     await turn.say(Msg(N_("Done. I'll use English from now on.")))
     draft = await turn.draft()
     if draft is not None:
-        await turn.show(current_prompt(draft, await turn.context(draft)))
+        await turn.show(await turn.prompt(draft))
 
 
 def create_router() -> Router:

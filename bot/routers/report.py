@@ -11,7 +11,7 @@ from bot.rendering import parse_flow_data, render
 from bot.reporting import begin, handle
 from bot.routers.join import ask_for_code
 from bot.turn import Flow, Turn
-from conversations import ButtonInput, Event, OtherInput, TextInput, current_prompt
+from conversations import ButtonInput, Event, OtherInput, TextInput
 
 
 async def report_command(message: Message, turn: Turn) -> None:
@@ -50,7 +50,7 @@ async def _event(message: Message, turn: Turn) -> Event:
         return OtherInput(kind=message.content_type)
     draft = await turn.draft()
     if draft is not None:
-        prompt = current_prompt(draft, await turn.context(draft))
+        prompt = await turn.prompt(draft)
         code = render(prompt, turn.tr, turn.language).labels.get(message.text.strip().casefold())
         if code is not None:
             return ButtonInput(step=draft.step, code=code)

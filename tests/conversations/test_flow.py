@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import date, datetime, time
 
 import pytest
@@ -499,24 +498,30 @@ def _every_draft(ctx: Context) -> list[Draft]:
     return [draft for draft in drafts if draft is not None]
 
 
-def test_what_a_draft_needs_of_the_context_is_all_its_next_event_reads() -> None:
-    """bot/ reads the places and categories only when needs() says so: every event from every
-    draft must then give what it gives with everything read (empty ones would show the typed
-    place question and the built-in categories instead)."""
+def test_advance_reads_only_what_the_question_and_the_next_one_need() -> None:
+    """bot/ reads the places and categories only as needs() says, for the draft's question
+    first, and again for the question the result moves to (Turn.advance). Every event from
+    every draft must then give what it gives with everything read (empty ones would show the
+    typed place question and the built-in categories instead)."""
     full = Context(now=NOW, places=("Lounge", "Kitchen", "Garden"),
                    categories=(*CATEGORIES, ("lifting", "Lifting and handling")))
+
+    def part(need: frozenset[str]) -> Context:
+        return Context(now=NOW, places=full.places if PLACES in need else (),
+                       categories=full.categories if CATEGORY_LIST in need else ())
+
     texts = ("Kitchen", "Lifting and handling", "21/11", "2pm", "A colleague nearly fell over")
     for draft in _every_draft(full):
-        need = needs(draft)
-        part = Context(now=NOW, places=full.places if PLACES in need else (),
-                       categories=full.categories if CATEGORY_LIST in need else ())
-        assert current_prompt(draft, part) == current_prompt(draft, full), draft.step
+        assert current_prompt(draft, part(needs(draft.step))) == current_prompt(draft, full)
         prompt = current_prompt(draft, full)
         codes = {button.code for row in prompt.rows for button in row}
         events = [*(ButtonInput(draft.step, code) for code in sorted(codes | {"c0", "c3"})),
                   *(TextInput(text) for text in texts), OtherInput("sticker"), Resume()]
         for event in events:
-            assert advance(draft, event, part) == advance(draft, event, full), (draft.step, event)
-    assert needs(Draft.new()) == frozenset()
-    assert needs(replace(Draft.new(), step="date")) == frozenset()
-    assert needs(replace(Draft.new(), step="time")) == {PLACES}
+            expected = advance(draft, event, full)
+            first = advance(draft, event, part(needs(draft.step)))
+            assert (first.draft and first.draft.step) == (expected.draft and expected.draft.step)
+            then = needs(draft.step) | (needs(first.draft.step) if first.draft else frozenset())
+            assert advance(draft, event, part(then)) == expected, (draft.step, event)
+    assert [step.id for step in STEPS if needs(step.id)] == ["place", "category"]
+    assert needs(REVIEW) == needs(CONFIRM_CANCEL) == frozenset()
