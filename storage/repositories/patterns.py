@@ -161,14 +161,15 @@ class PatternRepository:
                   "last_date": _midnight(cluster.last_date), "created_at": utcnow()}
         # Looked up first: a cluster's alert is new once and then found at each report of it
         # (the upsert, compiled afresh every call, is only needed the once).
-        known = await self.session.scalar(_KNOWN, {name: values[name] for name in _KEY})
+        identity = {name: values[name] for name in _KEY}
+        known = await self.session.scalar(_KNOWN, identity)
         if known is None:
             insert = upsert_insert(self.session, PatternAlert.__table__).values(values)
             created = await self.session.scalar(
                 insert.on_conflict_do_nothing(index_elements=_KEY).returning(PatternAlert.id))
             if created is not None:
                 return await self.session.get(PatternAlert, created)
-            known = await self.session.scalar(_KNOWN, {name: values[name] for name in _KEY})
+            known = await self.session.scalar(_KNOWN, identity)
         if known is not None and known.report_count < cluster.count:
             known.report_count, known.last_date = cluster.count, values["last_date"]
             await self.session.flush()
