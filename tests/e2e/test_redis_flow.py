@@ -105,11 +105,11 @@ async def test_two_workers_given_one_persons_two_taps_at_once_keep_both(
     await running.stop()
     real_context = Turn.context
 
-    async def slow_context(self: Turn) -> Any:
+    async def slow_context(self: Turn, wanted: frozenset[str] = frozenset()) -> Any:
         # Between reading the draft and writing it back: without a lock across workers,
         # both read the draft without either tick and the second write loses the first.
         await asyncio.sleep(0.3)
-        return await real_context(self)
+        return await real_context(self, wanted)
 
     monkeypatch.setattr(Turn, "context", slow_context)
     taps = [await choose(chat, "told", index, wait=False) for index in (1, 2)]
