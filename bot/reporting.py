@@ -177,8 +177,9 @@ async def submit(turn: Turn, draft: Draft) -> None:
         return
     answers = collect(draft.key, draft.answers)
     place_id = await turn.repos.teams.place_id(team_id=team_id, name=answers.place)
-    # Only an escalated draft has an escalation: the flag is kept before one is raised.
-    escalation = await _escalation_of(turn, draft, team) if draft.escalated else None
+    # Only an escalated draft has an escalation (and then the team was loaded above).
+    escalation = (await _escalation_of(turn, draft, team)
+                  if draft.escalated and team is not None else None)
     report = await turn.repos.reports.store(data=ReportCreate(
         team_id=team_id, language=turn.language, place_id=place_id,
         submitted_at=datetime.now(turn.settings.zone), identity=_identity(turn, answers),
@@ -210,11 +211,11 @@ def _identity(turn: Turn, answers: ReportAnswers) -> ReporterIdentity | None:
     return ReporterIdentity(user.id, user.first_name, user.username)
 
 
-async def _escalation_of(turn: Turn, draft: Draft, team: Team | None) -> Escalation | None:
-    """The draft's escalation; raised now if the draft says it was and none is stored (`team`
-    is the draft's team when it was escalated)."""
+async def _escalation_of(turn: Turn, draft: Draft, team: Team) -> Escalation:
+    """An escalated draft's escalation; raised now if none is stored (the draft is kept
+    escalated before one is raised, so a crash in between can leave it without)."""
     escalation = await EscalationRepository(turn.repos.session).get(draft_key=draft.key)
-    if escalation is None and draft.escalated and team is not None:
+    if escalation is None:
         escalation = (await _raise(turn, draft, team)).escalation
     return escalation
 

@@ -67,14 +67,6 @@ def clusters(sightings: Sequence[Sighting], *, min_reports: int, window_days: in
     return [_cluster(ordered[a:b + 1]) for a, b in runs]
 
 
-def cluster_of(sightings: Sequence[Sighting], report_id: int, *, min_reports: int,
-               window_days: int, min_teams: int = 1) -> Cluster | None:
-    """Return the cluster a report belongs to, or None when it repeats nothing yet."""
-    found = clusters(sightings, min_reports=min_reports, window_days=window_days,
-                     min_teams=min_teams)
-    return next((c for c in found if report_id in c.report_ids), None)
-
-
 def _cluster(members: Sequence[Sighting]) -> Cluster:
     return Cluster(first_report_id=members[0].report_id,
                    report_ids=frozenset(s.report_id for s in members),

@@ -145,8 +145,8 @@ class PatternRepository:
                                                      min_teams=min_teams)
                      if cluster.report_ids & ids]
             # A cluster's first report is its name: it must not move as time goes on.
-            earliest = min((cluster.first_date for cluster in found), default=since + reach)
-            if earliest - reach >= since:
+            earliest = min((cluster.first_date for cluster in found), default=None)
+            if earliest is None or earliest - reach >= since:
                 return found
             since = earliest - reach
 
