@@ -25,6 +25,9 @@ POSTGRES_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 WEBHOOK_URL = "https://nearmiss.example.org/telegram/webhook"
 ROOT = Path(__file__).resolve().parent.parent  # the bot process imports bench/ from here
 START_TIMEOUT = 60.0
+# The calls that can bring a worker their next question: a tapped answer's next question
+# replaces the question tapped (bot/reporting.py), a typed one's comes as a new message.
+REPLIES = frozenset({"sendMessage", "editMessageText"})
 
 
 @contextlib.contextmanager

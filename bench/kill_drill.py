@@ -132,7 +132,7 @@ async def drill(fake: FakeTelegram, url: str, tmp: Path, *, workers: int = 50,
               for n in range(workers)}
 
     def on_call(call: Call) -> None:
-        if call.ok and call.method == "sendMessage":
+        if call.ok and call.method in harness.REPLIES:
             person = people.get(call.result["chat"]["id"] - 200_000)
             if person is not None:
                 person.inbox.put_nowait(call.result)

@@ -3,9 +3,9 @@
 
 Each worker is a private chat that joins with /start CODE and answers the 11 questions and the
 summary (13 updates), tapping by callback data so wording changes do not matter. Latency is
-from the update being queued in the fake to the bot's reply (the message that lets the worker
-go on) arriving at the fake. Saturation: workers answer as soon as the reply arrives.
-Realistic: each waits 2 s between answers, starts spread over the first 2 s. CPU ms/upd is
+from the update being queued in the fake to the bot's reply (the message, sent or edited, that
+lets the worker go on) arriving at the fake. Saturation: workers answer as soon as the reply
+arrives. Realistic: each waits 2 s between answers, starts spread over the first 2 s. CPU ms/upd is
 the bot process's own CPU time over the timed run per update: steadier than throughput on a
 shared machine.
 Goals: saturated throughput >= 0.5x the echo bot's; p99 < 50 ms realistic on SQLite.
@@ -152,7 +152,7 @@ async def _drive(config: Config, fake: FakeTelegram, code: str, pid: int) -> Res
                for user_id in range(100_001, 100_001 + config.workers)}
 
     def on_call(call: Call) -> None:
-        if call.ok and call.method == "sendMessage":
+        if call.ok and call.method in harness.REPLIES:
             worker = workers.get(call.result["chat"]["id"])
             if worker is not None:
                 worker.on_sent(call.result, time.perf_counter())

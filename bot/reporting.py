@@ -18,6 +18,7 @@ from bot.rendering import render
 from bot.turn import Turn
 from conversations import (
     N_,
+    ButtonInput,
     Draft,
     Event,
     Msg,
@@ -35,6 +36,7 @@ from storage.repositories import (
 from storage.schemas import ReportCreate, ReporterIdentity
 
 log = logging.getLogger(__name__)
+NOT_MODIFIED = "message is not modified"  # Telegram's words when an edit changes nothing
 
 INCIDENT = N_("This is an incident, not a near miss.\n\nFollow your service's incident and "
               "safeguarding procedure now. If someone is in danger, call 999.")
@@ -66,35 +68,41 @@ PRIVACY = {
 SPEAKING_UP = N_("Speaking up like this keeps people safe.")
 
 
-async def begin(turn: Turn) -> None:
-    """Start a report, or pick up the one in progress."""
+async def begin(turn: Turn, *opening: Msg) -> None:
+    """Start a report, or pick up the one in progress. `opening` (a welcome) heads the first
+    question's message: one message, not two, for someone who has just joined."""
     draft = await turn.draft()
     if draft is None:
         draft = Draft.new()
     else:
-        await turn.say(Msg(N_("You have a report in progress. Let's carry on where you were.")))
+        await turn.say(*opening, Msg(N_("You have a report in progress. Let's carry on where "
+                                        "you were.")))
+        opening = ()
     await turn.keep(draft)
-    await turn.show(await turn.prompt(draft))
+    await turn.show(await turn.prompt(draft), *opening)
 
 
 async def handle(turn: Turn, event: Event, tapped: Message | None = None,
-                 message_id: int | None = None) -> None:
-    """Apply one event (from the person's message `message_id`, or a tap) and answer it."""
+                 message_id: int | None = None) -> bool:
+    """Apply one event (from the person's message `message_id`, or a tap on the message
+    `tapped`) and answer it. True when the tap was taken as the answer to the question in
+    `tapped` and the message now shows what comes next."""
     progress = await turn.progress()
     draft = progress.draft
     if draft is None:
         await turn.say(Msg(N_("That report has already been sent or discarded. "
                               "Send /report to start a new one.")))
-        return
+        return False
     typed = isinstance(event, TextInput)
     if typed and progress.unseen == draft.step:
         # Most likely the last answer, sent again because this question never came.
         result = Result(draft, await turn.prompt(draft, Msg(INTERRUPTED)))
     elif typed and progress.sent_before_asked(message_id):
         await turn.say(Msg(EARLY))
-        return
+        return False
     else:
         result = await turn.advance(draft, event)
+    shown_there = False
     if result.outcome == "submitted":
         await submit(turn, draft)
     elif result.outcome == "cancelled":
@@ -107,21 +115,44 @@ async def handle(turn: Turn, event: Event, tapped: Message | None = None,
         await turn.keep(result.draft, unseen=pending)
         if result.escalate:
             await escalate(turn, result.draft)
-        asked = await _answer(turn, result, tapped)
+        there = tapped if _in_place(event, draft, result) else None
+        asked = await _answer(turn, result, there)
+        shown_there = asked is None
         if pending:
             await turn.keep(result.draft, asked=asked)  # Telegram has the question now
-    if tapped is not None and tapped.reply_markup is not None and not result.in_place:
+    if tapped is not None and tapped.reply_markup is not None and not shown_there:
         await _quietly(tapped.edit_reply_markup(reply_markup=None))
+    return shown_there and not result.in_place
 
 
-async def _answer(turn: Turn, result: Result, tapped: Message | None) -> int | None:
-    """Show the result; the id of the new message that shows it (None if edited in place)."""
+def _in_place(event: Event, draft: Draft, result: Result) -> bool:
+    """Whether the tapped message can show the result: the tap answered the question it
+    shows and moved on (a button of an earlier question, or a choice asked again, gets its
+    question and notice in a new message) with nothing said since (an escalation's guidance
+    comes before the next question)."""
+    return result.in_place or (
+        isinstance(event, ButtonInput) and event.step == draft.step and not result.escalate
+        and result.draft is not None and result.draft.step != draft.step)
+
+
+async def _answer(turn: Turn, result: Result, there: Message | None) -> int | None:
+    """Show the result: in `there` when given, the question tapped (one message a run of
+    tapped answers, as in aiogram_dialog: half the calls of sending each question and taking
+    the last one's buttons away), else in a new message; the new message's id, or None."""
     assert result.prompt is not None
-    if result.in_place and tapped is not None:
+    if there is not None:
         rendered = render(result.prompt, turn.tr, turn.language)
         await turn.stored()
-        await _quietly(tapped.edit_reply_markup(reply_markup=rendered.markup))
-        return None
+        if result.in_place:  # a multi-select toggle: only the ticks change
+            await _quietly(there.edit_reply_markup(reply_markup=rendered.markup))
+            return None
+        try:
+            await there.edit_text(rendered.text, reply_markup=rendered.markup)
+            return None
+        except TelegramBadRequest as error:
+            if NOT_MODIFIED in str(error):  # the same question, asked again as it stands
+                return None
+            log.info("could not edit the tapped question, sending it anew: %s", error)
     return (await turn.show(result.prompt)).message_id
 
 

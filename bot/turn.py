@@ -65,17 +65,21 @@ class Turn:
         await self.stored()
         return await self.bot.send_message(self.chat_id, text, **kwargs)
 
-    async def show(self, prompt: Prompt) -> Message:
-        """Send a question with its buttons, after committing; the message Telegram made."""
+    async def show(self, prompt: Prompt, *lead: Msg) -> Message:
+        """Send a question with its buttons, after committing, `lead` as paragraphs before it;
+        the message Telegram made."""
         rendered = render(prompt, self.tr, self.language)
+        text = "\n\n".join([*(self.tr.text(part, self.language) for part in lead),
+                             rendered.text])
         await self.stored()
-        return await self.bot.send_message(self.chat_id, rendered.text,
-                                           reply_markup=rendered.markup)
+        return await self.bot.send_message(self.chat_id, text, reply_markup=rendered.markup)
 
-    async def acknowledge(self, query: CallbackQuery, msg: Msg | None = None) -> None:
-        """Answer a button tap (ends its spinner, with `msg` as a brief notice), after
-        committing: no Telegram call is made while this update holds the database."""
-        text = self.tr.text(msg, self.language) if msg is not None else None
+    async def acknowledge(self, query: CallbackQuery, msg: Msg | None = None, *,
+                          shown: str | None = None) -> None:
+        """Answer a button tap (ends its spinner, with `msg`, or `shown` already in the
+        person's language, as a brief notice), after committing: no Telegram call is made
+        while this update holds the database."""
+        text = self.tr.text(msg, self.language) if msg is not None else shown
         await self.stored()
         await query.answer(text)
 

@@ -59,14 +59,14 @@ async def _join_with(turn: Turn, code: str) -> None:
 async def _join(turn: Turn, team: Team) -> None:
     assert turn.reporter is not None
     if turn.reporter.team_id == team.id:
-        await turn.say(Msg(N_("You're already part of {team}."), {"team": team.name}))
+        welcome = Msg(N_("You're already part of {team}."), {"team": team.name})
     else:
         await turn.repos.reporters.update(turn.reporter, team_id=team.id)
-        await turn.say(Msg(N_("Welcome to {team}! You can now report near misses for your "
-                              "team."), {"team": team.name}))
+        welcome = Msg(N_("Welcome to {team}! You can now report near misses for your team."),
+                      {"team": team.name})
     # People join to report: go straight to the first question (Cancel is always there).
     await turn.state.set_state(None)
-    await begin(turn)
+    await begin(turn, welcome)
 
 
 def create_router() -> Router:

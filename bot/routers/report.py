@@ -7,11 +7,13 @@ from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, Message
 
 from bot.filters import FROM_PRIVATE, IN_PRIVATE, data_is, data_starts
-from bot.rendering import parse_flow_data, render
+from bot.rendering import TICK, parse_flow_data, render
 from bot.reporting import begin, handle
 from bot.routers.join import ask_for_code
 from bot.turn import Flow, Turn
 from conversations import ButtonInput, Event, OtherInput, TextInput
+
+NOTICE_LIMIT = 200  # characters in answerCallbackQuery's text
 
 
 async def report_command(message: Message, turn: Turn) -> None:
@@ -34,10 +36,23 @@ async def cancel_command(message: Message, turn: Turn) -> None:
 
 async def flow_button(query: CallbackQuery, turn: Turn) -> None:
     event = parse_flow_data(query.data)
+    moved_on = False
     if event is not None:
-        await handle(turn, event, tapped=query.message)  # type: ignore[arg-type]
-    # Last, when nothing is left to commit: the tap's spinner stops as its answer shows.
-    await turn.acknowledge(query)
+        moved_on = await handle(turn, event, tapped=query.message)  # type: ignore[arg-type]
+    # Last, when nothing is left to commit: the tap's spinner stops as its answer shows. When
+    # the tapped question made way for the next, a brief notice says which answer was taken.
+    await turn.acknowledge(query, shown=_tapped_label(query) if moved_on else None)
+
+
+def _tapped_label(query: CallbackQuery) -> str | None:
+    """The tapped button's label (already in the person's language), ticked, within the
+    200 characters a tap's notice may have."""
+    markup = getattr(query.message, "reply_markup", None)
+    for row in getattr(markup, "inline_keyboard", None) or []:
+        for button in row:
+            if button.callback_data == query.data:
+                return (TICK + button.text.removeprefix(TICK))[:NOTICE_LIMIT]
+    return None
 
 
 async def flow_message(message: Message, turn: Turn) -> None:

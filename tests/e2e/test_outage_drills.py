@@ -158,9 +158,10 @@ async def test_telegram_502_for_30_s_then_polling_resumes_and_nothing_is_lost(
 
 
 async def _reply(chat: ChatClient, before: int, *expected: str) -> str:
-    """Wait for a new bot message containing one of `expected`; return that text."""
+    """Wait for a new bot text (a message or an edit) containing one of `expected`; return
+    that text."""
     def seen() -> str | None:
-        return next((text for text in chat.texts()[before:]
+        return next((text for text in chat.arrivals[before:]
                      for want in expected if want in text), None)
 
     found: str = await chat.wait_for(seen, timeout=TIMEOUT)
@@ -168,7 +169,7 @@ async def _reply(chat: ChatClient, before: int, *expected: str) -> str:
 
 
 async def _step(chat: ChatClient, act: object, expect: str) -> None:
-    before = len(chat.texts())
+    before = len(chat.arrivals)
     await act  # type: ignore[misc]
     await _reply(chat, before, expect)
 
@@ -202,7 +203,7 @@ async def test_database_unavailable_for_10_s_loses_no_answer_and_the_process_car
             for worker in workers:
                 await _step(worker, worker.send(f"/start {team.code}", wait=False), "Question 1")
                 await _step(worker, no_harm(worker, wait=False), "Question 2 of")
-            sent_at = [len(worker.texts()) for worker in workers]
+            sent_at = [len(worker.arrivals) for worker in workers]
             await outage.cut()
             began = clock.now()
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:

@@ -146,9 +146,9 @@ async def bot_process(fake: FakeTelegram, database_url: str,
 
 
 async def _answer(chat: ChatClient, act: Callable[[], object], expect: str) -> None:
-    before = len(chat.texts())
+    before = len(chat.arrivals)
     await act()  # type: ignore[misc]
-    await chat.wait_for(lambda: len(chat.texts()) > before and expect in chat.last_text(),
+    await chat.wait_for(lambda: len(chat.arrivals) > before and expect in chat.last_text(),
                         timeout=REPLY_TIMEOUT)
 
 

@@ -41,7 +41,9 @@ async def test_a_newcomer_joins_by_invite_link_and_files_a_report(
         await chat.click(label)
 
     await send(f"/start {team.code}")
-    assert any("Welcome to Rosewood House" in text for text in chat.texts())
+    # One message: the welcome heads the first question.
+    assert chat.texts() == [chat.last_text()]
+    assert chat.last_text().startswith("Welcome to Rosewood House")
     assert "Question 1 of 11" in chat.last_text()
     assert "was anyone hurt or harmed" in chat.last_text()
     await click(NO_HARM)
@@ -280,3 +282,16 @@ async def test_a_category_an_admin_adds_appears_as_a_button(
     assert chat.buttons()[-3] == "Infection control"
     await chat.click("Infection control")
     assert "What nearly happened?" in chat.last_text()
+
+
+async def test_the_invite_link_again_mid_report_carries_on_where_the_worker_was(
+        fake: FakeTelegram, running: RunningBot, team: Team) -> None:
+    chat = fake.private_chat(1011, "Gwen")
+    await chat.send(f"/start {team.code}")
+    await no_harm(chat)
+    await chat.send(f"/start {team.code}")
+    # The welcome is not put before a question it did not start: it comes with the note.
+    assert "You're already part of Rosewood House" in chat.texts()[-2]
+    assert "carry on where you were" in chat.texts()[-2]
+    assert "Question 2 of 11" in chat.last_text()
+    assert "already part of" not in chat.last_text()

@@ -249,6 +249,12 @@ class ChatClient:
         message = self.last_message()
         return message.plain if message else ""
 
+    @property
+    def arrivals(self) -> list[str]:
+        """Every text the person was shown, in order: messages as sent, and text edits (a
+        question can replace the one whose button was tapped)."""
+        return self.state.arrivals
+
     def texts(self, *, include_deleted: bool = True) -> list[str]:
         return [m.plain for m in self.state.messages if include_deleted or not m.deleted]
 

@@ -81,6 +81,7 @@ def _message_api(fake: FakeTelegram, chat: ChatState, message_id: int) -> dict |
 
 def _deliver(fake: FakeTelegram, chat: ChatState, message: BotMessage) -> dict[str, Any]:
     chat.messages.append(message)
+    chat.arrivals.append(message.plain)
     chat.log(f"← #{message.message_id}: {message.describe()}")
     return message.to_api(chat.to_api(), fake.bot_user)
 
@@ -180,6 +181,7 @@ def edit_message_text(fake: FakeTelegram, params: dict[str, Any]) -> dict[str, A
         raise bad_request(NOT_MODIFIED)
     message.text, message.plain, message.entities = content.html, content.plain, content.entities
     _apply_markup(message, markup)  # no reply_markup in the edit removes the keyboard
+    chat.arrivals.append(message.plain)
     chat.log(f"← #{message.message_id} edited: {message.describe()}")
     return message.to_api(chat.to_api(), fake.bot_user)
 

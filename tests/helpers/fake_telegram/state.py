@@ -132,6 +132,8 @@ class ChatState:
     blocked: bool = False
     bot_gone: str | None = None  # why the bot can no longer post here (left / kicked)
     messages: list[BotMessage] = field(default_factory=list)
+    # What arrived for the person to read, in order: each message as sent, each text edit.
+    arrivals: list[str] = field(default_factory=list)
     user_messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     member_status: dict[int, str] = field(default_factory=dict)
     callback_answers: list[CallbackAnswer] = field(default_factory=list)

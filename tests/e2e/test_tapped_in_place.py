@@ -1,0 +1,83 @@
+"""A tapped answer turns its question into the next one: one message a run of taps, two
+Telegram calls a tap (the edit and the tap's answer) where sending the next question and taking
+the last one's buttons away took three."""
+
+from __future__ import annotations
+
+import re
+
+from storage.models import Team
+from tests.e2e.flow import NO_HARM, no_harm
+from tests.helpers.bot_runner import RunningBot
+from tests.helpers.fake_telegram import ChatClient, FakeTelegram
+
+
+def _counts(fake: FakeTelegram) -> dict[str, int]:
+    return {method: len(fake.calls_to(method)) for method in
+            ("sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery")}
+
+
+def _newest(chat: ChatClient) -> int:
+    message = chat.last_message()
+    assert message is not None
+    return message.message_id
+
+
+async def test_a_tapped_answer_becomes_the_next_question_in_the_same_message(
+        fake: FakeTelegram, running: RunningBot, team: Team) -> None:
+    chat = fake.private_chat(7101, "Amara", language_code="en")
+    await chat.send(f"/start {team.code}")
+    question = _newest(chat)
+    before = _counts(fake)
+    await no_harm(chat)
+    message = chat.last_message()
+    assert message is not None and message.message_id == question, chat.transcript()
+    assert "Question 2 of 11" in message.plain and "Today" in message.labels()
+    assert _counts(fake) == {**before, "editMessageText": before["editMessageText"] + 1,
+                             "answerCallbackQuery": before["answerCallbackQuery"] + 1}
+    # The question went, so the tap's brief notice says which answer was taken.
+    assert chat.callback_answers[-1].text == "✅ " + NO_HARM
+    await chat.click("Yesterday")
+    assert "Question 3 of 11" in chat.last_text() and _newest(chat) == question
+    # What the worker saw arrive, in order, though the chat holds one message for all three.
+    assert [re.findall(r"Question \d+ of 11", text) for text in chat.arrivals[-3:]] == [
+        ["Question 1 of 11"], ["Question 2 of 11"], ["Question 3 of 11"]]
+
+
+async def test_a_typed_answer_still_gets_a_new_message(
+        fake: FakeTelegram, running: RunningBot, team: Team) -> None:
+    chat = fake.private_chat(7102, "Bo", language_code="en")
+    await chat.send(f"/start {team.code}")
+    await no_harm(chat)
+    question = _newest(chat)
+    await chat.send("yesterday")
+    assert "Question 3 of 11" in chat.last_text() and _newest(chat) > question, chat.transcript()
+
+
+async def test_a_question_that_cannot_be_edited_comes_in_a_new_message(
+        fake: FakeTelegram, running: RunningBot, team: Team) -> None:
+    chat = fake.private_chat(7103, "Cai", language_code="en")
+    await chat.send(f"/start {team.code}")
+    question = _newest(chat)
+    fake.fail_next("editMessageText", status=400,
+                   description="Bad Request: message can't be edited")
+    await no_harm(chat)
+    assert "Question 2 of 11" in chat.last_text() and _newest(chat) > question, chat.transcript()
+    tapped = chat.state.bot_message(question)
+    assert tapped is not None and tapped.buttons == [], "the old question keeps no buttons"
+    assert chat.callback_answers[-1].text is None  # the question is still there to read
+
+
+async def test_a_button_of_an_earlier_question_leaves_that_message_alone(
+        fake: FakeTelegram, running: RunningBot, team: Team) -> None:
+    chat = fake.private_chat(7104, "Dee", language_code="en")
+    await chat.send(f"/start {team.code}")
+    first = _newest(chat)
+    await no_harm(chat)
+    await chat.send("yesterday")  # question 3 in a new message; question 2 keeps its buttons
+    await chat.click_data("r|date|c0", first)
+    newest = chat.last_message()
+    assert newest is not None and newest.message_id > first, chat.transcript()
+    assert "earlier question" in newest.plain and "Question 3 of 11" in newest.plain
+    old = chat.state.bot_message(first)
+    assert old is not None and "Question 2 of 11" in old.plain and old.buttons == []
