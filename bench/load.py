@@ -7,7 +7,8 @@ from the update being queued in the fake to the bot's reply (the message, sent o
 lets the worker go on) arriving at the fake. Saturation: workers answer as soon as the reply
 arrives. Realistic: each waits 2 s between answers, starts spread over the first 2 s. CPU ms/upd is
 the bot process's own CPU time over the timed run per update: steadier than throughput on a
-shared machine.
+shared machine. By webhook the fake delivers as Telegram does: up to 40 requests at once on
+connections kept open, a chat's updates one at a time.
 Goals: saturated throughput >= 0.5x the echo bot's; p99 < 50 ms realistic on SQLite.
 
 Run: .venv/bin/python -m bench.load [--workers 200] [--db sqlite|postgresql]
@@ -131,7 +132,10 @@ async def measure(config: Config) -> Result:
     """One configuration, on a fresh database and a freshly started bot process."""
     with tempfile.TemporaryDirectory(prefix="nearmiss-load-") as name:
         tmp = Path(name)
-        async with harness.database(config.db, tmp) as url, FakeTelegram() as fake:
+        fake = FakeTelegram()
+        if config.mode == "webhook":
+            fake.webhook.as_telegram()  # in parallel, on connections kept open
+        async with harness.database(config.db, tmp) as url, fake:
             env = harness.env(BOT_TOKEN=fake.token, TELEGRAM_API_URL=fake.base_url,
                               DATABASE_URL=url, DATA_DIR=str(tmp))
             code = "ECHO" if config.bot == "echo" else await harness.prepare(env, tmp)

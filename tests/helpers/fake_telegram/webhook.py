@@ -32,36 +32,49 @@ class Delivery:
 
 
 class WebhookDeliverer:
-    """Sends pending updates one at a time, in order, retrying until the bot answers 2xx.
+    """POSTs pending updates, retrying each until the bot answers 2xx; a chat's updates go
+    one at a time, in order.
 
-    Telegram may use up to max_connections parallel connections; one is enough for tests and
-    keeps the order of a chat's updates deterministic. The URL must be https (setWebhook says
-    so); `proxy` stands for the TLS-terminating reverse proxy in front of the bot, so the fake
-    delivers to http://127.0.0.1:<port><path> while the bot registered an https URL.
+    `connections` is how many deliveries may be under way at once. Telegram uses up to the
+    webhook's max_connections (40 unless set), each connection kept open; bench.load asks for
+    that (`keep_alive=True`). Tests keep one delivery at a time, every update in the order
+    sent, on a connection of its own, so that several worker processes behind one port each
+    get some. The URL must be https (setWebhook says so); `proxy` stands for the
+    TLS-terminating reverse proxy in front of the bot, so the fake delivers to
+    http://127.0.0.1:<port><path> while the bot registered an https URL.
     """
 
     def __init__(self, fake: FakeTelegram) -> None:
         self.fake = fake
         self.proxy: str | None = None
         self.deliveries: list[Delivery] = []
-        self._task: asyncio.Task[None] | None = None
+        self.connections = 1
+        self.keep_alive = False
+        self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._http: aiohttp.ClientSession | None = None
+        self._sending: set[int] = set()  # update ids being posted
+        self._busy: set[int | None] = set()  # their chats
+
+    def as_telegram(self) -> None:
+        """Deliver as Telegram does: in parallel up to the webhook's max_connections, on
+        connections kept open. Call before the fake starts."""
+        self.connections, self.keep_alive = 40, True
 
     def start(self) -> None:
-        # A connection per delivery: several worker processes behind one port each get some.
-        self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10),
-                                           connector=aiohttp.TCPConnector(force_close=True))
+        self._http = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=10),
+            connector=aiohttp.TCPConnector(force_close=not self.keep_alive,
+                                           limit=self.connections))
         self._stopping = False
-        self._task = asyncio.create_task(self._run())
+        self._tasks = [asyncio.create_task(self._run()) for _ in range(self.connections)]
 
     async def stop(self) -> None:
         # A flag, not Task.cancel(): on Python 3.11 wait_for() can swallow a cancellation.
         self._stopping = True
         self.fake.signal.notify()
-        if self._task is not None:
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
         if self._http is not None:
             await self._http.close()
             self._http = None
@@ -78,23 +91,35 @@ class WebhookDeliverer:
             update = await self.fake.signal.wait_until(self._next, 1.0)
             if not isinstance(update, dict):
                 continue
-            if await self._deliver(update):
+            chat = self.fake._update_chats.get(update["update_id"])
+            self._sending.add(update["update_id"])
+            self._busy.add(chat)
+            try:
+                delivered = await self._deliver(update)
+            finally:
+                self._sending.discard(update["update_id"])
+                self._busy.discard(chat)
+                self.fake.signal.notify()  # the chat's next update may go now
+            if delivered:
                 delay = FIRST_RETRY
             else:
                 await self.fake.signal.wait_until(lambda: self._stopping, delay)
                 delay = min(delay * 2, LAST_RETRY)
 
     def _next(self) -> dict[str, Any] | bool | None:
+        """The first pending update not being posted whose chat has none being posted."""
         if self._stopping:
             return True
         webhook = self.fake.world.webhook
         if not webhook:
             return None
-        while self.fake.updates.pending:
-            update = self.fake.updates.pending[0]
-            if _wanted(update, webhook.get("allowed_updates")):
+        for update in list(self.fake.updates.pending):
+            if update["update_id"] in self._sending:
+                continue
+            if not _wanted(update, webhook.get("allowed_updates")):
+                self.fake.updates.delivered(update["update_id"])  # Telegram drops it unsent
+            elif self.fake._update_chats.get(update["update_id"]) not in self._busy:
                 return update
-            self.fake.updates.delivered(update["update_id"])  # Telegram drops it unsent
         return None
 
     async def _deliver(self, update: dict[str, Any]) -> bool:
