@@ -12,6 +12,7 @@ from conversations.flow import (
     TextInput,
     advance,
     current_prompt,
+    is_answer,
     needs,
     start,
 )
@@ -33,5 +34,5 @@ __all__ = [
     "TOLD", "Button",
     "ButtonInput", "Context", "Draft", "Event", "Field", "Msg", "N_", "OtherInput", "Prompt",
     "ReportAnswers", "Result", "Resume", "TextInput", "advance", "collect", "current_prompt",
-    "needs", "start",
+    "is_answer", "needs", "start",
 ]

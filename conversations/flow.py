@@ -14,6 +14,7 @@ from conversations.text import N_, Msg
 
 REVIEW = "review"
 CONFIRM_CANCEL = "cancel"
+MOVES = frozenset({"back", "cancel", "yes", "no"})  # button codes that answer nothing
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,12 @@ def advance(draft: Draft, event: Event, ctx: Context) -> Result:
     if draft.step == REVIEW:
         return _review(draft, event, ctx)
     return _answer(draft, STEP_BY_ID[draft.step], event, ctx)
+
+
+def is_answer(event: ButtonInput) -> bool:
+    """Whether a tap answers its question (a choice, Skip, Keep, Done) rather than moves about
+    the report (Back, Cancel, the cancel check's Yes and No, the summary's Change buttons)."""
+    return event.code not in MOVES and not event.code.startswith("edit:")
 
 
 def _show(draft: Draft, ctx: Context, notice: Msg | None = None) -> Result:

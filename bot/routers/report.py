@@ -11,7 +11,7 @@ from bot.rendering import TICK, parse_flow_data, render
 from bot.reporting import begin, handle
 from bot.routers.join import ask_for_code
 from bot.turn import Flow, Turn
-from conversations import ButtonInput, Event, OtherInput, TextInput
+from conversations import ButtonInput, Event, OtherInput, TextInput, is_answer
 
 NOTICE_LIMIT = 200  # characters in answerCallbackQuery's text
 
@@ -36,12 +36,13 @@ async def cancel_command(message: Message, turn: Turn) -> None:
 
 async def flow_button(query: CallbackQuery, turn: Turn) -> None:
     event = parse_flow_data(query.data)
-    moved_on = False
+    answered = False
     if event is not None:
         moved_on = await handle(turn, event, tapped=query.message)  # type: ignore[arg-type]
+        answered = moved_on and is_answer(event)
     # Last, when nothing is left to commit: the tap's spinner stops as its answer shows. When
     # the tapped question made way for the next, a brief notice says which answer was taken.
-    await turn.acknowledge(query, shown=_tapped_label(query) if moved_on else None)
+    await turn.acknowledge(query, shown=_tapped_label(query) if answered else None)
 
 
 def _tapped_label(query: CallbackQuery) -> str | None:

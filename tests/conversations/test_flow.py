@@ -26,6 +26,7 @@ from conversations import (
     advance,
     collect,
     current_prompt,
+    is_answer,
     needs,
     start,
 )
@@ -525,3 +526,10 @@ def test_advance_reads_only_what_the_question_and_the_next_one_need() -> None:
             assert advance(draft, event, part(then)) == expected, (draft.step, event)
     assert [step.id for step in STEPS if needs(step.id)] == ["place", "category"]
     assert needs(REVIEW) == needs(CONFIRM_CANCEL) == frozenset()
+
+
+def test_a_tap_answers_unless_it_moves_about_the_report() -> None:
+    for code in ("c0", "c3", "skip", "keep", "done", "submit"):
+        assert is_answer(ButtonInput(step="date", code=code)), code
+    for code in ("back", "cancel", "yes", "no", "edit:place"):
+        assert not is_answer(ButtonInput(step="date", code=code)), code

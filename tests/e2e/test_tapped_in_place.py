@@ -39,9 +39,14 @@ async def test_a_tapped_answer_becomes_the_next_question_in_the_same_message(
     assert chat.callback_answers[-1].text == "✅ " + NO_HARM
     await chat.click("Yesterday")
     assert "Question 3 of 11" in chat.last_text() and _newest(chat) == question
+    await chat.click("Back")  # moving about the report is no answer: no notice
+    assert "Question 2 of 11" in chat.last_text() and _newest(chat) == question
+    assert chat.callback_answers[-1].text is None
+    await chat.click("Yesterday")
     # What the worker saw arrive, in order, though the chat holds one message for all three.
-    assert [re.findall(r"Question \d+ of 11", text) for text in chat.arrivals[-3:]] == [
-        ["Question 1 of 11"], ["Question 2 of 11"], ["Question 3 of 11"]]
+    assert [re.findall(r"Question \d+ of 11", text) for text in chat.arrivals[-5:]] == [
+        ["Question 1 of 11"], ["Question 2 of 11"], ["Question 3 of 11"], ["Question 2 of 11"],
+        ["Question 3 of 11"]]
 
 
 async def test_a_typed_answer_still_gets_a_new_message(
