@@ -36,9 +36,12 @@ async def cancel_command(message: Message, turn: Turn) -> None:
 
 async def flow_button(query: CallbackQuery, turn: Turn) -> None:
     event = parse_flow_data(query.data)
+    # Telegram sends an InaccessibleMessage for a message it no longer shows (deleted, or too
+    # old): that one cannot be edited, so the next question comes in a new message.
+    tapped = query.message if isinstance(query.message, Message) else None
     answered = False
     if event is not None:
-        moved_on = await handle(turn, event, tapped=query.message)  # type: ignore[arg-type]
+        moved_on = await handle(turn, event, tapped=tapped)
         answered = moved_on and is_answer(event)
     # Last, when nothing is left to commit: the tap's spinner stops as its answer shows. When
     # the tapped question made way for the next, a brief notice says which answer was taken.

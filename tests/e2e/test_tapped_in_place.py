@@ -86,3 +86,13 @@ async def test_a_button_of_an_earlier_question_leaves_that_message_alone(
     assert "earlier question" in newest.plain and "Question 3 of 11" in newest.plain
     old = chat.state.bot_message(first)
     assert old is not None and "Question 2 of 11" in old.plain and old.buttons == []
+
+
+async def test_a_tap_on_a_message_telegram_no_longer_shows_gets_a_new_message(
+        fake: FakeTelegram, running: RunningBot, team: Team) -> None:
+    chat = fake.private_chat(7105, "Efa", language_code="en")
+    await chat.send(f"/start {team.code}")
+    await chat.click_data("r|harm|c0", 9999)  # deleted, or too old: an InaccessibleMessage
+    assert "Question 2 of 11" in chat.last_text(), chat.transcript()
+    assert "went wrong" not in chat.transcript()
+    assert chat.callback_answers[-1].text is None
