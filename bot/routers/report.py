@@ -45,16 +45,16 @@ async def flow_button(query: CallbackQuery, turn: Turn) -> None:
         answered = moved_on and is_answer(event)
     # Last, when nothing is left to commit: the tap's spinner stops as its answer shows. When
     # the tapped question made way for the next, a brief notice says which answer was taken.
-    await turn.acknowledge(query, shown=_tapped_label(query) if answered else None)
+    await turn.acknowledge(query, shown=_tapped_label(tapped, query.data) if answered else None)
 
 
-def _tapped_label(query: CallbackQuery) -> str | None:
-    """The tapped button's label (already in the person's language), ticked, within the
-    200 characters a tap's notice may have."""
-    markup = getattr(query.message, "reply_markup", None)
-    for row in getattr(markup, "inline_keyboard", None) or []:
+def _tapped_label(tapped: Message | None, data: str | None) -> str | None:
+    """The label of the button with `data` on the tapped message (already in the person's
+    language), ticked, within the 200 characters a tap's notice may have."""
+    rows = tapped.reply_markup.inline_keyboard if tapped and tapped.reply_markup else []
+    for row in rows:
         for button in row:
-            if button.callback_data == query.data:
+            if button.callback_data == data:
                 return (TICK + button.text.removeprefix(TICK))[:NOTICE_LIMIT]
     return None
 

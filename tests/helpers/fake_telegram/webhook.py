@@ -53,8 +53,7 @@ class WebhookDeliverer:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._http: aiohttp.ClientSession | None = None
-        self._sending: set[int] = set()  # update ids being posted
-        self._busy: set[int | None] = set()  # their chats
+        self._busy: set[int | None] = set()  # chats with an update being posted
 
     def as_telegram(self) -> None:
         """Deliver as Telegram does: in parallel up to the webhook's max_connections, on
@@ -92,12 +91,10 @@ class WebhookDeliverer:
             if not isinstance(update, dict):
                 continue
             chat = self.fake._update_chats.get(update["update_id"])
-            self._sending.add(update["update_id"])
             self._busy.add(chat)
             try:
                 delivered = await self._deliver(update)
             finally:
-                self._sending.discard(update["update_id"])
                 self._busy.discard(chat)
                 self.fake.signal.notify()  # the chat's next update may go now
             if delivered:
@@ -107,15 +104,13 @@ class WebhookDeliverer:
                 delay = min(delay * 2, LAST_RETRY)
 
     def _next(self) -> dict[str, Any] | bool | None:
-        """The first pending update not being posted whose chat has none being posted."""
+        """The first pending update whose chat has none being posted (so not itself)."""
         if self._stopping:
             return True
         webhook = self.fake.world.webhook
         if not webhook:
             return None
         for update in list(self.fake.updates.pending):
-            if update["update_id"] in self._sending:
-                continue
             if not _wanted(update, webhook.get("allowed_updates")):
                 self.fake.updates.delivered(update["update_id"])  # Telegram drops it unsent
             elif self.fake._update_chats.get(update["update_id"]) not in self._busy:
