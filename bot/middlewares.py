@@ -19,6 +19,7 @@ from storage.repositories import (
     ReportRepository,
     TeamRepository,
 )
+from storage.schemas import ReporterRow
 from storage.sqlite_loop import on_loop
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -102,7 +103,7 @@ class PersonMiddleware(BaseMiddleware):
         data["language"] = self.translator.choose(saved, user.language_code if user else None)
         return await handler(event, data)
 
-    async def _reporter(self, repos: Repos, user: User) -> Any:
+    async def _reporter(self, repos: Repos, user: User) -> ReporterRow:
         reporter = await repos.reporters.get_by_telegram_id(telegram_user_id=user.id)
         if reporter is None:
             return await repos.reporters.create(telegram_user_id=user.id)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -18,13 +21,23 @@ class Rendered:
     """A prompt in one language, ready to send."""
 
     text: str
-    markup: InlineKeyboardMarkup | None
-    labels: dict[str, str]  # casefolded visible label -> button code, to accept typed labels
+    markup: InlineKeyboardMarkup | None  # aiogram's types are frozen: safe to send again
+    labels: Mapping[str, str]  # casefolded visible label -> button code, to accept typed labels
 
 
 def render(prompt: Prompt, tr: Translator, language: str) -> Rendered:
-    """Turn a prompt into HTML text and buttons whose data the flow understands."""
-    return Rendered(_body(prompt, tr, language), *_keyboard(prompt, tr, language))
+    """Turn a prompt into HTML text and buttons whose data the flow understands.
+
+    Remembered: prompts are values, and most are the same questions in the same few languages
+    (building a keyboard's models and translating its labels was a tenth of the bot's work
+    per update under load). A prompt that differs (a summary, a ticked choice) is new."""
+    return _render(prompt, tr, language)
+
+
+@lru_cache(maxsize=2048)
+def _render(prompt: Prompt, tr: Translator, language: str) -> Rendered:
+    markup, labels = _keyboard(prompt, tr, language)
+    return Rendered(_body(prompt, tr, language), markup, MappingProxyType(labels))
 
 
 def _body(prompt: Prompt, tr: Translator, language: str) -> str:

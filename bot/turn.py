@@ -29,7 +29,7 @@ from conversations import (
     needs,
 )
 from nearmiss.settings import Settings
-from storage.models import Reporter
+from storage.schemas import ReporterRow
 
 DRAFT = "draft"
 UNSEEN = "unseen"
@@ -51,7 +51,7 @@ class Turn:
     chat_id: int
     state: FSMContext
     repos: Repos
-    reporter: Reporter | None
+    reporter: ReporterRow | None
     tr: Translator
     language: str
     settings: Settings

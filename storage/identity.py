@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import lru_cache
 
 CONFIDENTIALITY = ("named", "confidential", "anonymous")
 REPORT_KINDS = ("near_miss", "incident")
 CONTACT_ROLES = ("on_call", "safeguarding")
 
 
+@lru_cache(maxsize=4096)  # every update of a person asks for theirs
 def telegram_key(secret: bytes, telegram_user_id: int) -> str:
     """The reporter key for a Telegram user: 64 hex characters."""
     if not secret:

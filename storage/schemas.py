@@ -22,6 +22,17 @@ class ReporterIdentity:
 
 
 @dataclass(frozen=True)
+class ReporterRow:
+    """A worker's membership as the bot reads it each update: their team and language (the
+    `reporters` row, without its pseudonymous key)."""
+
+    id: int
+    team_id: int | None
+    language: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class ReportCreate:
     """Everything needed to store a submitted report."""
 

@@ -23,8 +23,8 @@ from admin.services import Services
 from conversations import N_
 from nearmiss.settings import identity_key
 from storage import redis_state
-from storage.models import Reporter
 from storage.repositories import PrivacyRepository, ReporterRepository
+from storage.schemas import ReporterRow
 
 LOG_PER_PAGE = 50
 NOTHING_HELD = N_("Nothing is held about Telegram number {number}: no report carries it and it "
@@ -125,7 +125,7 @@ class PrivacyView(BaseView):
             "identity_days": IDENTITY_DAYS, "report_years": REPORT_YEARS, "labels": labels})
 
     async def _subject(self, session: AsyncSession,
-                       number: int) -> tuple[Reporter | None, bool]:
+                       number: int) -> tuple[ReporterRow | None, bool]:
         """The person's team membership (or None), and whether anything at all is held."""
         reporter = await self._reporters(session).get_by_telegram_id(telegram_user_id=number)
         if reporter is not None:

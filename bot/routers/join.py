@@ -61,7 +61,7 @@ async def _join(turn: Turn, team: Team) -> None:
     if turn.reporter.team_id == team.id:
         welcome = Msg(N_("You're already part of {team}."), {"team": team.name})
     else:
-        await turn.repos.reporters.update(turn.reporter, team_id=team.id)
+        turn.reporter = await turn.repos.reporters.update(turn.reporter, team_id=team.id)
         welcome = Msg(N_("Welcome to {team}! You can now report near misses for your team."),
                       {"team": team.name})
     # People join to report: go straight to the first question (Cancel is always there).

@@ -25,7 +25,7 @@ async def language_chosen(query: CallbackQuery, turn: Turn) -> None:
     await turn.acknowledge(query)
     if code not in turn.tr.languages or turn.reporter is None:
         return
-    await turn.repos.reporters.update(turn.reporter, language=code)
+    turn.reporter = await turn.repos.reporters.update(turn.reporter, language=code)
     turn.language = code
     await turn.say(Msg(N_("Done. I'll use English from now on.")))
     draft = await turn.draft()

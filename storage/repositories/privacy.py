@@ -26,6 +26,7 @@ from storage.models import (
     RetentionRun,
     Team,
 )
+from storage.schemas import ReporterRow
 
 EXPORT_FIELDS = ("reference", "confidentiality", "kind", "status", "occurred_date",
                  "occurred_time", "time_of_day", "place", "category", "what_happened",
@@ -58,7 +59,7 @@ class PrivacyRepository:
                  .order_by(Report.submitted_at, Report.id))
         return list(await self.session.scalars(query))
 
-    async def export(self, *, telegram_user_id: int, reporter: Reporter | None,
+    async def export(self, *, telegram_user_id: int, reporter: ReporterRow | None,
                      actor: str, now: datetime | None = None) -> dict[str, Any]:
         """Everything held about a person, JSON-ready; records the access."""
         reports = await self.subject_reports(telegram_user_id=telegram_user_id)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import Enum
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.identity import telegram_key
-from storage.models import Reporter
+from storage.models import Reporter, utcnow
+from storage.schemas import ReporterRow
 
 
 class _Unset(Enum):
@@ -22,12 +24,18 @@ UNSET: Final = _Unset.UNSET
 Unset = Literal[_Unset.UNSET]
 
 
-# Built once, asked every update: see storage/fsm.py on prebuilt statements.
-_BY_KEY = select(Reporter).where(Reporter.telegram_key == bindparam("k"))
+# Plain columns, not the ORM: the bot reads a reporter every update, and loading an ORM object
+# (its row processors are set up anew for each query) cost about as much as the rest of the
+# update's statements together under bench/load.py. Built once: see storage/fsm.py.
+_REPORTERS = Reporter.__table__
+_COLUMNS = (_REPORTERS.c.id, _REPORTERS.c.team_id, _REPORTERS.c.language,
+            _REPORTERS.c.created_at)
+_BY_KEY = select(*_COLUMNS).where(_REPORTERS.c.telegram_key == bindparam("k"))
+_BY_ID = select(*_COLUMNS).where(_REPORTERS.c.id == bindparam("id"))
 
 
 class ReporterRepository:
-    """Reads and writes reporters."""
+    """Reads and writes reporters, as plain `ReporterRow`s."""
 
     def __init__(self, session: AsyncSession, *, identity_key: bytes = b"") -> None:
         self.session = session
@@ -37,37 +45,50 @@ class ReporterRepository:
         """The reporter key of a Telegram user (raises without an identity key)."""
         return telegram_key(self.identity_key, telegram_user_id)
 
-    async def get(self, *, reporter_id: int) -> Reporter | None:
+    async def get(self, *, reporter_id: int) -> ReporterRow | None:
         """Return a reporter by id."""
-        return await self.session.get(Reporter, reporter_id)
+        return _row((await self.session.execute(_BY_ID, {"id": reporter_id})).first())
 
-    async def get_by_telegram_id(self, *, telegram_user_id: int) -> Reporter | None:
+    async def get_by_telegram_id(self, *, telegram_user_id: int) -> ReporterRow | None:
         """Return the reporter with this Telegram user id."""
-        return await self.session.scalar(_BY_KEY, {"k": self.key_for(telegram_user_id)})
+        key = self.key_for(telegram_user_id)
+        return _row((await self.session.execute(_BY_KEY, {"k": key})).first())
 
     async def create(
         self,
         *,
         telegram_user_id: int,
         language: str | None = None,
-    ) -> Reporter:
+    ) -> ReporterRow:
         """Create a reporter; only the key of the Telegram id is stored."""
-        reporter = Reporter(telegram_key=self.key_for(telegram_user_id), language=language)
-        self.session.add(reporter)
-        await self.session.flush()
-        return reporter
+        now = utcnow()
+        added = await self.session.execute(
+            insert(_REPORTERS).values(telegram_key=self.key_for(telegram_user_id),
+                                      language=language, created_at=now, updated_at=now)
+            .returning(_REPORTERS.c.id))
+        return ReporterRow(id=added.scalar_one(), team_id=None, language=language,
+                           created_at=now)
 
     async def update(
         self,
-        reporter: Reporter,
+        reporter: ReporterRow,
         *,
         team_id: int | None | Unset = UNSET,
         language: str | None | Unset = UNSET,
-    ) -> Reporter:
-        """Change the given fields of a reporter; fields not passed are left alone."""
-        fields = {"team_id": team_id, "language": language}
-        for name, value in fields.items():
-            if value is not UNSET:
-                setattr(reporter, name, value)
-        await self.session.flush()
-        return reporter
+    ) -> ReporterRow:
+        """Change the given fields of a reporter; fields not passed are left alone. The
+        reporter as it now is."""
+        fields = {name: value for name, value in (("team_id", team_id), ("language", language))
+                  if value is not UNSET}
+        if not fields:
+            return reporter
+        await self.session.execute(update(_REPORTERS).where(_REPORTERS.c.id == reporter.id)
+                                   .values(updated_at=utcnow(), **fields))
+        return replace(reporter, **fields)
+
+
+def _row(row: Row[Any] | None) -> ReporterRow | None:
+    if row is None:
+        return None
+    return ReporterRow(id=row.id, team_id=row.team_id, language=row.language,
+                       created_at=row.created_at)

@@ -99,7 +99,7 @@ async def test_subject_access_includes_membership_found_by_the_key(
     async with sessionmaker.begin() as session:
         reporters = ReporterRepository(session, identity_key=identity_key(admin_settings))
         member = await reporters.create(telegram_user_id=7_000_000_042, language="cy")
-        member.team_id = world.team_a
+        await reporters.update(member, team_id=world.team_a)
     answer = await (await as_role("admin")).post("/admin/privacy/access",
                                                  {"telegram_user_id": "7000000042"})
     export = json.loads(answer.text)

@@ -62,9 +62,9 @@ async def test_export_holds_named_and_confidential_reports_but_never_anonymous_o
         session: AsyncSession) -> None:
     session.info["actor"] = CURATOR
     team_id = await _team(session)
-    reporter = await ReporterRepository(session, identity_key=KEY).create(
-        telegram_user_id=AMARA.telegram_user_id, language="cy")
-    reporter.team_id = team_id
+    reporters = ReporterRepository(session, identity_key=KEY)
+    reporter = await reporters.update(await reporters.create(
+        telegram_user_id=AMARA.telegram_user_id, language="cy"), team_id=team_id)
     named = await _named(session, team_id)
     confidential = await _named(session, team_id, confidentiality="confidential")
     await store_report(session, team_id)  # anonymous: nothing links it to anyone

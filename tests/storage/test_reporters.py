@@ -17,8 +17,8 @@ async def test_create_and_get_a_reporter(session: AsyncSession) -> None:
 
     found = await reporters.get_by_telegram_id(telegram_user_id=7_000_000_001)
 
-    assert found is created
-    assert await reporters.get(reporter_id=created.id) is created
+    assert found == created
+    assert await reporters.get(reporter_id=created.id) == created
     assert await reporters.get_by_telegram_id(telegram_user_id=1) is None
     assert (created.language, created.team_id) == (None, None)
     assert created.created_at.tzinfo is not None
@@ -51,8 +51,9 @@ async def test_update_changes_only_the_fields_given(session: AsyncSession) -> No
     reporters = ReporterRepository(session, identity_key=KEY)
     reporter = await reporters.create(telegram_user_id=42, language="uk")
 
-    await reporters.update(reporter, team_id=team.id)
+    reporter = await reporters.update(reporter, team_id=team.id)
     assert (reporter.team_id, reporter.language) == (team.id, "uk")
 
-    await reporters.update(reporter, language=None)
+    reporter = await reporters.update(reporter, language=None)
     assert (reporter.team_id, reporter.language) == (team.id, None)
+    assert await reporters.get(reporter_id=reporter.id) == reporter
