@@ -12,9 +12,10 @@ from dataclasses import asdict
 from datetime import datetime
 
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import Message
+from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot.rendering import render
+from bot.replies import EditMarkup, EditText
 from bot.turn import Turn
 from conversations import (
     N_,
@@ -121,7 +122,7 @@ async def handle(turn: Turn, event: Event, tapped: Message | None = None,
         if pending:
             await turn.keep(result.draft, asked=asked)  # Telegram has the question now
     if tapped is not None and tapped.reply_markup is not None and not shown_there:
-        await _quietly(tapped.edit_reply_markup(reply_markup=None))
+        await _quietly(turn.bot(_keyboard_of(tapped, None)))
     return shown_there and not result.in_place
 
 
@@ -144,16 +145,23 @@ async def _answer(turn: Turn, result: Result, there: Message | None) -> int | No
         rendered = render(result.prompt, turn.tr, turn.language)
         await turn.stored()
         if result.in_place:  # a multi-select toggle: only the ticks change
-            await _quietly(there.edit_reply_markup(reply_markup=rendered.markup))
+            await _quietly(turn.bot(_keyboard_of(there, rendered.markup)))
             return None
         try:
-            await there.edit_text(rendered.text, reply_markup=rendered.markup)
+            await turn.bot(EditText(chat_id=there.chat.id, message_id=there.message_id,
+                                    text=rendered.text, reply_markup=rendered.markup))
             return None
         except TelegramBadRequest as error:
             if NOT_MODIFIED in str(error):  # the same question, asked again as it stands
                 return None
             log.info("could not edit the tapped question, sending it anew: %s", error)
     return (await turn.show(result.prompt)).message_id
+
+
+def _keyboard_of(message: Message, markup: InlineKeyboardMarkup | None) -> EditMarkup:
+    """The call that puts `markup` on `message` (None takes its buttons away)."""
+    return EditMarkup(chat_id=message.chat.id, message_id=message.message_id,
+                      reply_markup=markup)
 
 
 async def _quietly(call: object) -> None:

@@ -10,11 +10,12 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
+from aiogram.types import CallbackQuery, Chat, TelegramObject, User
 
 from bot.i18n import Translator
 from bot.middlewares import Repos, commit_pending
 from bot.rendering import render
+from bot.replies import SendText, Sent
 from conversations import (
     CATEGORY_LIST,
     PLACES,
@@ -59,20 +60,21 @@ class Turn:
     _context: Context | None = field(default=None, repr=False)
     _has: frozenset[str] = field(default=frozenset(), repr=False)  # what _context was read with
 
-    async def say(self, msg: Msg, *more: Msg, **kwargs: Any) -> Message:
+    async def say(self, msg: Msg, *more: Msg, **kwargs: Any) -> Sent:
         """Send one message: `msg` and any `more` as paragraphs, after committing."""
         text = "\n\n".join(self.tr.text(part, self.language) for part in (msg, *more))
         await self.stored()
-        return await self.bot.send_message(self.chat_id, text, **kwargs)
+        return await self.bot(SendText(chat_id=self.chat_id, text=text, **kwargs))
 
-    async def show(self, prompt: Prompt, *lead: Msg) -> Message:
+    async def show(self, prompt: Prompt, *lead: Msg) -> Sent:
         """Send a question with its buttons, after committing, `lead` as paragraphs before it;
         the message Telegram made."""
         rendered = render(prompt, self.tr, self.language)
         text = "\n\n".join([*(self.tr.text(part, self.language) for part in lead),
                              rendered.text])
         await self.stored()
-        return await self.bot.send_message(self.chat_id, text, reply_markup=rendered.markup)
+        return await self.bot(SendText(chat_id=self.chat_id, text=text,
+                                       reply_markup=rendered.markup))
 
     async def acknowledge(self, query: CallbackQuery, msg: Msg | None = None, *,
                           shown: str | None = None) -> None:
