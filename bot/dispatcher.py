@@ -92,10 +92,11 @@ def create_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[Async
     dp.message.middleware(turns)
     dp.callback_query.middleware(turns)
     # Order matters: groups first (never the private flow there), commands before the catch-alls
-    # of joining and of the flow, and the fallback last.
-    dp.include_routers(groups.create_router(), language.create_router(),
-                       privacy.create_router(), join.create_router(), start.create_router(),
-                       report.create_router(), fallback.create_router())
+    # of joining and of the flow, and the fallback last. The flow's taps go first of all: their
+    # data ("r|", "go|report") is no other router's, and a private chat's only.
+    dp.include_routers(report.create_tap_router(), groups.create_router(),
+                       language.create_router(), privacy.create_router(), join.create_router(),
+                       start.create_router(), report.create_router(), fallback.create_router())
     dp.errors.register(_on_error)
     dp.startup.register(_set_commands)
     dp["translator"] = translator

@@ -77,12 +77,20 @@ async def _event(message: Message, turn: Turn) -> Event:
 
 
 def create_router() -> Router:
+    """The flow's commands and typed answers (after the other commands: see bot/dispatcher)."""
     router = Router(name="report")
     router.message.filter(IN_PRIVATE)
-    router.callback_query.filter(FROM_PRIVATE)
     router.message.register(report_command, Command("report"))
-    router.callback_query.register(report_button, data_is("go|report"))
     router.message.register(cancel_command, Command("cancel"), StateFilter(Flow.reporting))
-    router.callback_query.register(flow_button, data_starts("r|"))
     router.message.register(flow_message, StateFilter(Flow.reporting))
+    return router
+
+
+def create_tap_router() -> Router:
+    """The flow's buttons: most updates are taps on them, and their data is the flow's own, so
+    they are routed first rather than past every other router."""
+    router = Router(name="report-taps")
+    router.callback_query.filter(FROM_PRIVATE)
+    router.callback_query.register(report_button, data_is("go|report"))
+    router.callback_query.register(flow_button, data_starts("r|"))
     return router
