@@ -5,13 +5,14 @@ aiogram awaits a filter that is a coroutine, and runs any other callable, a magi
 passed about nine such checks on its way to its handler, each a hop to the thread pool and back
 with the GIL handed over twice. Wrapping a magic filter in `Checked` makes it a coroutine;
 tests/bot/test_filters.py fails if a router registers a filter or handler that is not one.
+The checks every update meets (the chat's type, a button's data) are plain coroutines: resolving
+a magic filter's chain of operations was about 2 % of the bot's CPU under load.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 from aiogram.utils.magic_filter import MagicFilter
@@ -30,14 +31,51 @@ class Checked(Filter):
         return f"Checked({self.magic!r})"
 
 
-IN_PRIVATE = Checked(F.chat.type == "private")
-IN_GROUP = Checked(F.chat.type.in_({"group", "supergroup"}))
-FROM_PRIVATE = Checked(F.message.chat.type == "private")  # a button's message's chat
+class ChatIs(Filter):
+    """The event's chat (a message's) is of one of these types."""
+
+    def __init__(self, *types: str) -> None:
+        self.types = frozenset(types)
+
+    async def __call__(self, event: TelegramObject) -> bool:
+        chat = getattr(event, "chat", None)
+        return chat is not None and chat.type in self.types
+
+    def __str__(self) -> str:
+        return f"ChatIs{tuple(sorted(self.types))}"
 
 
-def data_is(value: str) -> Checked:
-    return Checked(F.data == value)
+class TappedIn(ChatIs):
+    """A button tapped on a message in a chat of one of these types."""
+
+    async def __call__(self, event: TelegramObject) -> bool:
+        return await super().__call__(getattr(event, "message", None))
 
 
-def data_starts(prefix: str) -> Checked:
-    return Checked(F.data.startswith(prefix))
+class Data(Filter):
+    """A button's data is `value`, or (with `prefix`) starts with it."""
+
+    def __init__(self, value: str, *, prefix: bool = False) -> None:
+        self.value, self.prefix = value, prefix
+
+    async def __call__(self, event: TelegramObject) -> bool:
+        data = getattr(event, "data", None)
+        if not isinstance(data, str):
+            return False
+        return data.startswith(self.value) if self.prefix else data == self.value
+
+    def __str__(self) -> str:
+        return f"Data({self.value!r}{', prefix' if self.prefix else ''})"
+
+
+IN_PRIVATE = ChatIs("private")
+IN_GROUP = ChatIs("group", "supergroup")
+FROM_PRIVATE = TappedIn("private")  # a button's message's chat
+
+
+def data_is(value: str) -> Data:
+    return Data(value)
+
+
+def data_starts(prefix: str) -> Data:
+    return Data(prefix, prefix=True)

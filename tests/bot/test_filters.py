@@ -70,3 +70,14 @@ async def test_checked_filters_answer_as_the_magic_filters_do() -> None:
     assert await data_starts("lang|")(tap) is False
     assert await data_is("r|harm|c0")(tap) is True
     assert await data_is("go|report")(tap) is False
+
+
+@pytest.mark.asyncio
+async def test_a_tap_without_a_message_or_data_passes_no_check() -> None:
+    # An inline message's button: Telegram sends no message, and a game's button no data.
+    tap = CallbackQuery.model_validate({"id": "2", "chat_instance": "c", "inline_message_id": "i",
+                                        "from": {"id": 5, "is_bot": False, "first_name": "A"}})
+    assert await FROM_PRIVATE(tap) is False
+    assert await data_starts("r|")(tap) is False
+    assert await data_is("go|report")(tap) is False
+    assert await IN_PRIVATE(tap) is False  # a tap has no chat of its own
