@@ -82,8 +82,9 @@ class ReporterRepository:
                   if value is not UNSET}
         if not fields:
             return reporter
+        # updated_at: the column's own onupdate, which Core applies as the ORM did.
         await self.session.execute(update(_REPORTERS).where(_REPORTERS.c.id == reporter.id)
-                                   .values(updated_at=utcnow(), **fields))
+                                   .values(**fields))
         return replace(reporter, **fields)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.load import SCRIPT, Config, measure
+from bench.load import SCRIPT, Config, Result, measure, verdict
 
 
 async def test_the_load_harness_files_every_workers_report() -> None:
@@ -15,3 +15,24 @@ async def test_the_load_harness_files_every_workers_report() -> None:
     # each step's latencies, one per worker, are the same figures split by the script's step
     assert [len(step) for step in result.by_step] == [3] * len(SCRIPT)
     assert sorted(x for step in result.by_step for x in step) == sorted(result.latencies)
+
+
+def _result(bot: str, run: str, latency: float, updates: int = 100) -> Result:
+    config = Config(bot, "sqlite" if bot == "nearmiss" else "-", "polling", run, workers=1)
+    return Result(config, [latency] * updates, elapsed=1.0, peak_rss_kb=1,
+                  stored=1 if bot == "nearmiss" else None)
+
+
+def test_the_verdict_takes_the_echo_bots_saturation_for_the_ratio_and_prints_its_floor(
+        capsys) -> None:
+    ours = [_result("nearmiss", "saturation", 0.5, updates=60),
+            _result("nearmiss", "realistic", 0.030)]
+    echo = [_result("echo", "saturation", 0.2, updates=100),
+            _result("echo", "realistic", 0.020, updates=300)]  # faster: not the ratio's
+    assert verdict(ours + echo) is True
+    out = capsys.readouterr().out
+    assert "saturated throughput 0.60x the echo bot's" in out
+    assert "realistic p99 30.0 ms" in out and "the echo bot's 20.0 ms" in out
+    # below the ratio's goal, or over the p99's, the verdict fails
+    assert verdict([_result("nearmiss", "saturation", 0.5, updates=40), *echo]) is False
+    assert verdict([_result("nearmiss", "realistic", 0.060), *echo]) is False

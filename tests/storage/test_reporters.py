@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.models import Reporter
 from storage.repositories import ReporterRepository, TeamRepository
 
 KEY = b"k" * 32
@@ -57,3 +60,17 @@ async def test_update_changes_only_the_fields_given(session: AsyncSession) -> No
     reporter = await reporters.update(reporter, language=None)
     assert (reporter.team_id, reporter.language) == (team.id, None)
     assert await reporters.get(reporter_id=reporter.id) == reporter
+
+
+async def test_an_update_moves_updated_at_on(session: AsyncSession) -> None:
+    reporters = ReporterRepository(session, identity_key=KEY)
+    reporter = await reporters.create(telegram_user_id=42)
+    table = Reporter.__table__
+    long_ago = datetime(2000, 1, 1, tzinfo=UTC)
+    await session.execute(update(table).where(table.c.id == reporter.id)
+                          .values(updated_at=long_ago))
+
+    await reporters.update(reporter, language="pl")
+
+    stamp = select(table.c.updated_at).where(table.c.id == reporter.id)
+    assert (await session.execute(stamp)).scalar_one() > long_ago + timedelta(days=365)
