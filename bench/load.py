@@ -224,10 +224,8 @@ def steps(result: Result) -> str:
 def verdict(results: list[Result]) -> bool:
     """Print the ratios and goals; True when every goal that was measured is met."""
     ok = all(not r.failures and r.stored in (None, r.config.workers) for r in results)
-    echo = next((r for r in results if r.config.bot == "echo"
-                 and r.config.run == "saturation"), None)
-    echo_realistic = next((r for r in results if r.config.bot == "echo"
-                           and r.config.run == "realistic"), None)
+    echo_runs = {r.config.run: r for r in results if r.config.bot == "echo"}
+    echo, echo_realistic = echo_runs.get("saturation"), echo_runs.get("realistic")
     for r in results:
         for failure in r.failures[:5]:
             print(f"  FAILED {r.config.run} {r.config.db}: {failure}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -372,6 +373,19 @@ async def test_explicit_api_json_path_and_default_finder() -> None:
     assert status == 200 and (body["result"]["id"], body["result"]["username"]) == (42, "other_bot")
     with pytest.raises(ValueError, match="not a bot token"):
         FakeTelegram("nonsense")
+
+
+def test_the_bot_api_description_can_be_named_for_a_checkout_not_beside_shared(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    found = find_api_json()
+    monkeypatch.setenv("NEARMISS_BOT_API_SPEC", str(found))
+    assert find_api_json(tmp_path) == found
+    monkeypatch.setenv("NEARMISS_BOT_API_SPEC", str(tmp_path / "missing.json"))
+    with pytest.raises(FileNotFoundError, match="NEARMISS_BOT_API_SPEC=.*missing.json"):
+        find_api_json()
+    monkeypatch.delenv("NEARMISS_BOT_API_SPEC")
+    with pytest.raises(FileNotFoundError, match="set NEARMISS_BOT_API_SPEC"):
+        find_api_json(tmp_path)
 
 
 # -- raw HTTP: routing and parameters -------------------------------------------------------
