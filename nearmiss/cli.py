@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from nearmiss import teams, users
-from nearmiss.settings import Settings
+from nearmiss.settings import ConfigurationError, Settings
 
 log = logging.getLogger("nearmiss")
 
@@ -67,6 +67,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"nearmiss: the configuration is not valid:\n{error}", file=sys.stderr)
         return 2
     configure_logging(settings)
+    try:
+        return _command(settings, args)
+    except ConfigurationError as error:  # a weak SECRET_KEY, say: its message, no traceback
+        print(f"nearmiss: {error}", file=sys.stderr)
+        return 2
+
+
+def _command(settings: Settings, args: argparse.Namespace) -> int:
     command = args.command or "run"
     if command == "migrate":
         return migrate(settings)
@@ -162,13 +170,9 @@ def migrate(settings: Settings) -> int:
 
 def serve_admin(settings: Settings, *, with_bot: bool) -> int:
     from nearmiss.serve import serve
-    from nearmiss.settings import ConfigurationError
 
     try:
         asyncio.run(serve(settings, with_bot=with_bot))
-    except ConfigurationError as error:
-        print(f"nearmiss: {error}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         pass
     return 0

@@ -44,6 +44,17 @@ async def test_without_a_usable_token_the_bot_explains_how_to_get_one(
     assert len(err.strip().splitlines()) == 1  # one paragraph, not a stack of noise
 
 
+@pytest.mark.parametrize("command", ["run", "migrate"])
+async def test_a_placeholder_secret_key_is_refused_with_a_message_not_a_traceback(
+        command: str, database_url: str, tmp_path: Path) -> None:
+    env = _env(database_url, SECRET_KEY="change-me-change-me-change-me-change-me",
+               DATA_DIR=str(tmp_path), BOT_TOKEN="")
+    code, out, err = await _nearmiss(command, env=env, cwd=tmp_path)
+    assert code == 2
+    assert "SECRET_KEY must be a random value" in err and "token_urlsafe" in err
+    assert "Traceback" not in err + out
+
+
 def _free_port() -> int:
     import socket
 
