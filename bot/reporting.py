@@ -121,8 +121,8 @@ async def handle(turn: Turn, event: Event, tapped: Message | None = None,
         shown_there = asked is None
         if pending:
             await turn.keep(result.draft, asked=asked)  # Telegram has the question now
-    if tapped is not None and tapped.reply_markup is not None and not shown_there:
-        await _quietly(turn.bot(_keyboard_of(tapped, None)))
+    if tapped is not None and not shown_there:
+        await turn.take_buttons_off(tapped, ended=result.outcome is not None)
     return shown_there and not result.in_place
 
 
@@ -150,6 +150,7 @@ async def _answer(turn: Turn, result: Result, there: Message | None) -> int | No
         try:
             await turn.bot(EditText(chat_id=there.chat.id, message_id=there.message_id,
                                     text=rendered.text, reply_markup=rendered.markup))
+            await turn.buttons_back_on(there.message_id)
             return None
         except TelegramBadRequest as error:
             if NOT_MODIFIED in str(error):  # the same question, asked again as it stands
@@ -159,17 +160,17 @@ async def _answer(turn: Turn, result: Result, there: Message | None) -> int | No
 
 
 def _keyboard_of(message: Message, markup: InlineKeyboardMarkup | None) -> EditMarkup:
-    """The call that puts `markup` on `message` (None takes its buttons away)."""
+    """The call that puts `markup` on `message`."""
     return EditMarkup(chat_id=message.chat.id, message_id=message.message_id,
                       reply_markup=markup)
 
 
 async def _quietly(call: object) -> None:
-    """Tidying an old message may fail (too old, already changed); the flow goes on."""
+    """Changing a toggle's ticks may fail (too old, deleted); the flow goes on."""
     try:
         await call  # type: ignore[misc]
     except TelegramBadRequest as error:
-        log.debug("could not tidy a message: %s", error)
+        log.debug("could not change a message's buttons: %s", error)
 
 
 async def escalate(turn: Turn, draft: Draft) -> None:

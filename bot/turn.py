@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Chat, TelegramObject, User
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 
 from bot.i18n import Translator
 from bot.middlewares import Repos, commit_pending
 from bot.rendering import render
-from bot.replies import SendText, Sent
+from bot.replies import EditMarkup, SendText, Sent
 from conversations import (
     CATEGORY_LIST,
     PLACES,
@@ -35,6 +37,9 @@ from storage.schemas import ReporterRow
 DRAFT = "draft"
 UNSEEN = "unseen"
 ASKED = "asked"
+BARE = "bare"  # the person's messages whose buttons were taken away (the newest few)
+BARE_KEPT = 20
+log = logging.getLogger(__name__)
 
 
 class Flow(StatesGroup):
@@ -59,6 +64,7 @@ class Turn:
     user: User | None = None  # who sent the update: never stored unless they choose to
     _context: Context | None = field(default=None, repr=False)
     _has: frozenset[str] = field(default=frozenset(), repr=False)  # what _context was read with
+    _bare: tuple[int, ...] | None = field(default=None, repr=False)  # as progress() read it
 
     async def say(self, msg: Msg, *more: Msg, **kwargs: Any) -> Sent:
         """Send one message: `msg` and any `more` as paragraphs, after committing."""
@@ -123,6 +129,9 @@ class Turn:
     async def progress(self) -> Progress:
         data = await self.state.get_data()
         raw, unseen, asked = data.get(DRAFT), data.get(UNSEEN), data.get(ASKED)
+        bare = data.get(BARE)
+        self._bare = (tuple(n for n in bare if isinstance(n, int))
+                      if isinstance(bare, list) else ())
         return Progress(
             Draft.from_dict(raw) if isinstance(raw, dict) else None,
             unseen if isinstance(unseen, str) else None,
@@ -138,9 +147,48 @@ class Turn:
             data[UNSEEN] = draft.step
         if asked is not None:
             data[ASKED] = [draft.step, asked]
+        data.update(await self._bare_data())
         # Data first: the draft is the truth, the state only routes messages to the flow.
         await self.state.set_data(data)
         await self.state.set_state(Flow.reporting)
+
+    async def take_buttons_off(self, message: Message, *, ended: bool = False) -> None:
+        """Take the buttons off a tapped message, once.
+
+        A tap brings Telegram's copy of its message as it was when tapped, so taps made before
+        the first was answered (a double tap, or taps delivered again after a restart) all
+        show buttons the first one's answer may have taken away, and taking away none is an
+        edit Telegram rejects ("message is not modified"). What was taken away is recorded
+        with the draft, and committed, before the edit: a crash in between leaves the
+        buttons, not a second edit. Once the report has `ended` nothing is recorded (nothing
+        of the person may stay behind), and later taps are told so without any edit.
+        """
+        if message.reply_markup is None:
+            return
+        await self._bare_data()
+        assert self._bare is not None
+        if message.message_id in self._bare:
+            return
+        if not ended:
+            self._bare = (*self._bare, message.message_id)[-BARE_KEPT:]
+            await self.state.update_data({BARE: list(self._bare)})
+            await self.stored()
+        try:
+            await self.bot(EditMarkup(chat_id=message.chat.id, message_id=message.message_id,
+                                      reply_markup=None))
+        except TelegramBadRequest as error:  # too old to edit, or deleted: nothing to tidy
+            log.debug("could not take the buttons off a message: %s", error)
+
+    async def buttons_back_on(self, message_id: int) -> None:
+        """A message recorded as bare shows a question again (edited in place)."""
+        if self._bare and message_id in self._bare:
+            self._bare = tuple(n for n in self._bare if n != message_id)
+            await self.state.update_data({BARE: list(self._bare)})
+
+    async def _bare_data(self) -> dict[str, object]:
+        if self._bare is None:
+            await self.progress()
+        return {BARE: list(self._bare)} if self._bare else {}
 
 
 @dataclass(frozen=True)

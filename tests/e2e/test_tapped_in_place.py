@@ -96,3 +96,24 @@ async def test_a_tap_on_a_message_telegram_no_longer_shows_gets_a_new_message(
     assert "Question 2 of 11" in chat.last_text(), chat.transcript()
     assert "went wrong" not in chat.transcript()
     assert chat.callback_answers[-1].text is None
+
+
+async def test_taps_made_before_the_first_was_answered_take_the_buttons_away_once(
+        fake: FakeTelegram, running: RunningBot, team: Team) -> None:
+    # A tap carries Telegram's copy of the message as it was when tapped: three quick taps (or
+    # taps delivered again after a restart) all show buttons that the first one's answer
+    # replaced and the second one's took away. Taking them away again is an edit Telegram
+    # rejects ("message is not modified").
+    chat = fake.private_chat(7106, "Fen", language_code="en")
+    await chat.send(f"/start {team.code}")
+    question = _newest(chat)
+    taps = [await chat.click(NO_HARM, wait=False) for _ in range(3)]
+    for update_id in taps:
+        await fake.wait_handled(update_id)
+    fake.assert_no_rejections()
+    tapped = chat.state.bot_message(question)
+    assert tapped is not None and tapped.buttons == [], chat.transcript()
+    newest = chat.last_message()
+    assert newest is not None and "earlier question" in newest.plain
+    assert "Question 2 of 11" in newest.plain and newest.buttons, chat.transcript()
+    assert len(fake.calls_to("editMessageReplyMarkup")) == 1
