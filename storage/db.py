@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy import event, exc
+from sqlalchemy.engine import URL, Connection, Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -30,6 +32,8 @@ SQLITE_PRAGMAS = (
 )
 # How long an update may wait for the connection before it fails (and the person is told).
 SQLITE_POOL_TIMEOUT = 30.0
+# A pooled server connection idle this long is checked before use (see _ping_if_idle).
+IDLE_BEFORE_PING = 1.0
 
 
 def create_engine(database_url: str) -> AsyncEngine:
@@ -38,7 +42,10 @@ def create_engine(database_url: str) -> AsyncEngine:
     # hide_parameters: a logged database error must not carry a worker's words or Telegram id
     # (an FSM key holds it) into the logs.
     if url.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+        engine = create_async_engine(url, hide_parameters=True)
+        event.listen(engine.sync_engine.pool, "checkin", _note_checkin)
+        event.listen(engine.sync_engine.pool, "checkout", _ping_if_idle(engine.dialect))
+        return engine
     path = sqlite_path(url)
     if path is None:  # in memory: SQLAlchemy keeps the one connection itself
         engine = create_async_engine(url, hide_parameters=True)
@@ -56,6 +63,33 @@ def create_engine(database_url: str) -> AsyncEngine:
     event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
     return engine
+
+
+def _note_checkin(dbapi_connection: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Dialect) -> Callable[[Any, Any, Any], None]:
+    """Check a connection that has sat in the pool a while before an update uses it: one the
+    server (or the network) dropped meanwhile is replaced, not handed out to fail.
+
+    SQLAlchemy's pool_pre_ping checks every checkout, and on asyncpg its check is three round
+    trips (BEGIN, an empty query, ROLLBACK) beside an update's five (BEGIN, two reads, a
+    write, COMMIT). A connection in steady use needs none: one that fails in use is
+    invalidated with every connection opened before it (SQLAlchemy's disconnect handling),
+    so after an outage only connections left idle through it remain, and those are checked
+    here. Raising DisconnectionError makes the pool open a new connection instead.
+    """
+    def check(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 - whatever the driver raised, it is unusable
+            raise exc.DisconnectionError(f"a pooled connection failed its check: {error}") \
+                from error
+    return check
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

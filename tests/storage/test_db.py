@@ -10,8 +10,9 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from storage import db
 from storage.db import create_engine, sqlite_path
-from tests.helpers.backend import sqlite_only
+from tests.helpers.backend import postgres_only, sqlite_only
 
 
 @sqlite_only("the PRAGMAs storage.db applies to every SQLite connection")
@@ -74,3 +75,32 @@ async def test_in_memory_database_works() -> None:
 )
 def test_sqlite_path(url: str, expected: Path | None) -> None:
     assert sqlite_path(url) == expected
+
+
+async def _backend_pid(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        return int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+@postgres_only
+async def test_a_pooled_connection_the_server_dropped_while_idle_is_replaced_unseen(
+        engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(db, "IDLE_BEFORE_PING", 0.0)
+    dropped = await _backend_pid(engine)
+    async with create_engine(str(engine.url.render_as_string(hide_password=False))).connect() \
+            as other:  # the server ends the pooled connection, as a restart would
+        await other.execute(text(f"SELECT pg_terminate_backend({dropped})"))
+    assert await _backend_pid(engine) != dropped  # no error: a new connection was opened
+
+
+@postgres_only
+async def test_a_connection_in_steady_use_is_not_checked_before_each_use(
+        engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    checks: list[object] = []
+    ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda c: checks.append(c) or ping(c))
+    first = await _backend_pid(engine)
+    assert [await _backend_pid(engine) for _ in range(5)] == [first] * 5
+    assert checks == []  # used within IDLE_BEFORE_PING of its return each time
+    monkeypatch.setattr(db, "IDLE_BEFORE_PING", 0.0)
+    assert await _backend_pid(engine) == first and len(checks) == 1
