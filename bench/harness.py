@@ -52,18 +52,39 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def family(pid: int) -> list[int]:
+    """The process and its descendants (`nearmiss run --workers N` is a supervisor and N
+    workers), those still running."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                queue += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
-    """The CPU time (user and system) the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """The CPU time (user and system) the process and its descendants have used so far."""
+    total = 0.0
+    for member in family(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def peak_rss_kb(pid: int) -> int:
-    """VmHWM: the most resident memory the process has had."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
+    """VmHWM, the most resident memory a process has had: summed over the process and its
+    descendants."""
+    total = 0
+    for member in family(pid):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+    return total
 
 
 @contextlib.asynccontextmanager
@@ -111,15 +132,18 @@ async def prepare(env: dict[str, str], tmp: Path) -> str:
 
 
 async def launch(bot: str, mode: str, fake: FakeTelegram, env: dict[str, str],
-                 tmp: Path, log_name: str = "bot.log") -> asyncio.subprocess.Process:
-    """Start the bot ("nearmiss" or "echo") and wait until it polls or has set its webhook."""
+                 tmp: Path, log_name: str = "bot.log",
+                 processes: int = 1) -> asyncio.subprocess.Process:
+    """Start the bot ("nearmiss" or "echo") and wait until it polls or has set its webhook;
+    `processes` > 1 runs `nearmiss run --webhook --workers N` (env must name Redis)."""
     port = free_port()
     env = {**env, "ADMIN_PORT": str(port), "PORT": str(port)}
     if mode == "webhook":
         env["WEBHOOK_URL"] = WEBHOOK_URL
         fake.webhook.proxy = f"http://127.0.0.1:{port}"
     args = ["-m", "bench.echo_bot"] if bot == "echo" else [
-        "-m", "nearmiss.cli", "run", *(["--webhook"] if mode == "webhook" else [])]
+        "-m", "nearmiss.cli", "run", *(["--webhook"] if mode == "webhook" else []),
+        *(["--workers", str(processes)] if processes > 1 else [])]
     log = (tmp / log_name).open("ab")
     process = await asyncio.create_subprocess_exec(sys.executable, *args, env=env,
                                                    cwd=ROOT, stdout=log, stderr=log)

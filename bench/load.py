@@ -16,7 +16,7 @@ cost with no bot behind them, the floor under ours.
 
 Run: .venv/bin/python -m bench.load [--workers 200] [--db sqlite|postgresql]
      [--mode polling|webhook] [--run saturation|realistic|both] [--echo] [--by-step]
-     [--steady-pause]
+     [--steady-pause] [--processes N --redis URL]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import secrets
 import sys
 import tempfile
 import time
@@ -68,6 +69,12 @@ class Config:
     run: str  # "saturation" or "realistic"
     workers: int
     spread: float = PAUSE_SPREAD  # of the realistic run's pauses (0: exactly PAUSE)
+    processes: int = 1  # worker processes of ours (webhook mode on PostgreSQL and Redis)
+    redis_url: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.bot if self.processes == 1 else f"{self.bot}x{self.processes}"
 
 
 @dataclass
@@ -147,8 +154,13 @@ async def measure(config: Config) -> Result:
         async with harness.database(config.db, tmp) as url, fake:
             env = harness.env(BOT_TOKEN=fake.token, TELEGRAM_API_URL=fake.base_url,
                               DATABASE_URL=url, DATA_DIR=str(tmp))
+            if config.processes > 1:  # the workers share state and limits, and one secret
+                assert config.redis_url is not None
+                env |= {"REDIS_URL": config.redis_url, "REDIS_PREFIX": f"load-{tmp.name}",
+                        "SECRET_KEY": secrets.token_urlsafe(48)}
             code = "ECHO" if config.bot == "echo" else await harness.prepare(env, tmp)
-            process = await harness.launch(config.bot, config.mode, fake, env, tmp)
+            process = await harness.launch(config.bot, config.mode, fake, env, tmp,
+                                           processes=config.processes)
             try:
                 result = await _drive(config, fake, code, process.pid)
             finally:
@@ -197,7 +209,7 @@ async def _drive(config: Config, fake: FakeTelegram, code: str, pid: int) -> Res
                   failures, by_step, cpu)
 
 
-HEADER = (f"{'bot':<9}{'db':<11}{'mode':<8}{'run':<11}{'workers':>7}{'updates':>8}"
+HEADER = (f"{'bot':<11}{'db':<11}{'mode':<8}{'run':<11}{'workers':>7}{'updates':>8}"
           f"{'secs':>7}{'upd/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'RSS MB':>8}"
           f"{'stored':>7}{'CPU ms/upd':>11}")
 
@@ -205,7 +217,7 @@ HEADER = (f"{'bot':<9}{'db':<11}{'mode':<8}{'run':<11}{'workers':>7}{'updates':>
 def row(result: Result) -> str:
     c = result.config
     stored = "-" if result.stored is None else str(result.stored)
-    return (f"{c.bot:<9}{c.db if c.bot != 'echo' else '-':<11}{c.mode:<8}{c.run:<11}"
+    return (f"{c.label:<11}{c.db if c.bot != 'echo' else '-':<11}{c.mode:<8}{c.run:<11}"
             f"{c.workers:>7}{len(result.latencies):>8}{result.elapsed:>7.1f}{result.rate:>8.0f}"
             f"{result.percentile(50):>8.1f}{result.percentile(95):>8.1f}"
             f"{result.percentile(99):>8.1f}{result.peak_rss_kb / 1024:>8.0f}{stored:>7}"
@@ -234,8 +246,8 @@ def verdict(results: list[Result]) -> bool:
         if r.config.run == "saturation" and echo is not None and echo.rate:
             ratio = r.rate / echo.rate
             ok &= ratio >= GOAL_RATIO
-            print(f"{r.config.db} {r.config.mode}: saturated throughput {ratio:.2f}x the echo "
-                  f"bot's (goal >= {GOAL_RATIO}x); CPU per update "
+            print(f"{r.config.label} {r.config.db} {r.config.mode}: saturated throughput "
+                  f"{ratio:.2f}x the echo bot's (goal >= {GOAL_RATIO}x); CPU per update "
                   f"{r.cpu_ms_per_update:.2f} ms against its {echo.cpu_ms_per_update:.2f} ms")
         if r.config.run == "realistic" and r.config.db == "sqlite":
             p99 = r.percentile(99)
@@ -253,7 +265,12 @@ def verdict(results: list[Result]) -> bool:
 async def run(args: argparse.Namespace) -> bool:
     runs = ("saturation", "realistic") if args.run == "both" else (args.run,)
     spread = 0.0 if args.steady_pause else PAUSE_SPREAD
-    configs = [Config("nearmiss", args.db, args.mode, r, args.workers, spread) for r in runs]
+    if args.processes > 1 and (args.mode, args.db) != ("webhook", "postgresql"):
+        raise SystemExit("--processes needs --mode webhook --db postgresql (and --redis)")
+    if args.processes > 1 and not args.redis:
+        raise SystemExit("--processes needs --redis URL: the workers share state there")
+    configs = [Config("nearmiss", args.db, args.mode, r, args.workers, spread,
+                      args.processes, args.redis) for r in runs]
     if args.echo:  # each run ours makes: its realistic run is the harness's own floor
         configs += [Config("echo", "-", args.mode, r, args.workers, spread) for r in runs]
     print(HEADER)
@@ -276,6 +293,9 @@ def main() -> None:
                         help="also print each step's p50 and p99 (step 0 is /start CODE)")
     parser.add_argument("--steady-pause", action="store_true",
                         help="realistic run: every pause exactly 2 s, not 1.5-2.5 s")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="webhook on PostgreSQL: run `nearmiss run --webhook --workers N`")
+    parser.add_argument("--redis", default=None, help="Redis URL for --processes > 1")
     parser.add_argument("--echo", action="store_true",
                         help="also drive a bare aiogram echo bot through the same runs; "
                              "print our ratio to it, and its realistic p99 beside ours")

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.lock import Lock
 from redis.exceptions import RedisError
 
@@ -29,11 +29,17 @@ log = logging.getLogger(__name__)
 # update renews it every third of that. A worker killed mid-update keeps the person waiting
 # only this long, while an update that takes longer (a slow database) keeps its lock.
 LOCK_SECONDS = 6.0
+# A process's connections to Redis at most, and how long a command waits for one of them when
+# all are busy before it fails. redis-py's default pool refuses the 101st command at once, and a
+# worker under load has hundreds of updates in hand, each reading and writing its person's state.
+MAX_CONNECTIONS = 50
+CONNECTION_WAIT = 10.0
 
 
 def connect(url: str) -> Redis:
     """One client (and connection pool) for a process; whoever builds it closes it."""
-    return Redis.from_url(url)
+    return Redis.from_pool(BlockingConnectionPool.from_url(
+        url, max_connections=MAX_CONNECTIONS, timeout=CONNECTION_WAIT))
 
 
 def key_builder(prefix: str) -> DefaultKeyBuilder:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 
 import pytest
@@ -106,3 +107,21 @@ async def test_the_admins_erasure_deletes_the_persons_state_in_redis(
         assert await keys_under(redis, redis_prefix) == [f"{redis_prefix}:6:6:default:data"]
     finally:
         await storage.close()
+
+
+@needs_redis
+async def test_a_burst_of_commands_waits_for_a_connection_rather_than_failing(
+        redis: Redis, redis_prefix: str) -> None:
+    # Under load one worker has hundreds of updates in hand (a webhook accepts each at once),
+    # each reading and writing its person's state: redis-py's default pool refused the 101st
+    # command at once ("Too many connections"), and that person was told to try again.
+    client = redis_state.connect(REDIS_URL)
+    try:
+        counter = f"{redis_prefix}:burst"
+        await asyncio.gather(*(client.incr(counter) for _ in range(500)))
+        assert int(await client.get(counter)) == 500
+        pool = client.connection_pool
+        opened = len(pool._available_connections) + len(pool._in_use_connections)
+        assert 0 < opened <= redis_state.MAX_CONNECTIONS
+    finally:
+        await client.aclose()

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bench import harness
 from bench.load import SCRIPT, Config, Result, measure, verdict
+from tests.helpers.backend import ON_POSTGRES
+from tests.helpers.redis_server import REDIS_URL, needs_redis
 
 
 async def test_the_load_harness_files_every_workers_report() -> None:
@@ -36,3 +45,31 @@ def test_the_verdict_takes_the_echo_bots_saturation_for_the_ratio_and_prints_its
     # below the ratio's goal, or over the p99's, the verdict fails
     assert verdict([_result("nearmiss", "saturation", 0.5, updates=40), *echo]) is False
     assert verdict([_result("nearmiss", "realistic", 0.060), *echo]) is False
+
+
+@needs_redis
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL + Redis: runs in the PostgreSQL pass")
+async def test_the_load_harness_drives_several_worker_processes_and_counts_them_all() -> None:
+    config = Config("nearmiss", "postgresql", "webhook", "saturation", workers=3, processes=2,
+                    redis_url=REDIS_URL)
+    result = await measure(config)
+    assert result.failures == [] and result.stored == 3
+    assert config.label == "nearmissx2"
+    assert result.peak_rss_kb > 3 * 50 * 1024  # the supervisor and two workers, not one
+
+
+def test_cpu_time_counts_the_process_and_its_children() -> None:
+    burn = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    parent = subprocess.Popen([sys.executable, "-c", (
+        "import subprocess, sys, time\n"
+        f"child = subprocess.Popen([sys.executable, '-c', {burn!r}])\n"
+        "time.sleep(5)\nchild.wait()")])
+    try:
+        deadline = time.monotonic() + 10
+        while harness.cpu_seconds(parent.pid) < 0.3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(harness.family(parent.pid)) in (1, 2)
+        assert harness.cpu_seconds(parent.pid) >= 0.3  # mostly the child's
+    finally:
+        parent.kill()
+        parent.wait()
