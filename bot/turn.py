@@ -39,6 +39,8 @@ UNSEEN = "unseen"
 ASKED = "asked"
 BARE = "bare"  # the person's messages whose buttons were taken away (the newest few)
 BARE_KEPT = 20
+APPLIED = "applied"  # the updates whose events the draft holds (the newest few)
+APPLIED_KEPT = 10
 log = logging.getLogger(__name__)
 
 
@@ -62,9 +64,12 @@ class Turn:
     language: str
     settings: Settings
     user: User | None = None  # who sent the update: never stored unless they choose to
+    update_id: int | None = None
     _context: Context | None = field(default=None, repr=False)
     _has: frozenset[str] = field(default=frozenset(), repr=False)  # what _context was read with
     _bare: tuple[int, ...] | None = field(default=None, repr=False)  # as progress() read it
+    _applied: tuple[int, ...] = field(default=(), repr=False)  # as progress() read it
+    delivered_again: bool = False  # this update's event is in the draft already (Progress)
 
     async def say(self, msg: Msg, *more: Msg, **kwargs: Any) -> Sent:
         """Send one message: `msg` and any `more` as paragraphs, after committing."""
@@ -89,7 +94,12 @@ class Turn:
         while this update holds the database."""
         text = self.tr.text(msg, self.language) if msg is not None else shown
         await self.stored()
-        await query.answer(text)
+        try:
+            await query.answer(text)
+        except TelegramBadRequest as error:
+            # Answered already (the update was delivered again), or too late: the spinner has
+            # stopped by itself, and the tap's work is done and committed.
+            log.info("a tap's answer was refused: %s", error)
 
     async def stored(self) -> None:
         """Commit before speaking: once a person sees the next question (or a reference), a
@@ -129,14 +139,17 @@ class Turn:
     async def progress(self) -> Progress:
         data = await self.state.get_data()
         raw, unseen, asked = data.get(DRAFT), data.get(UNSEEN), data.get(ASKED)
-        bare = data.get(BARE)
-        self._bare = (tuple(n for n in bare if isinstance(n, int))
-                      if isinstance(bare, list) else ())
-        return Progress(
+        self._bare = _ints(data.get(BARE))
+        applied = _ints(data.get(APPLIED))
+        progress = Progress(
             Draft.from_dict(raw) if isinstance(raw, dict) else None,
             unseen if isinstance(unseen, str) else None,
             (str(asked[0]), int(asked[1])) if isinstance(asked, list) and len(asked) == 2
-            else None)
+            else None,
+            self.update_id is not None and self.update_id in applied)
+        self._applied = applied
+        self.delivered_again = progress.again
+        return progress
 
     async def keep(self, draft: Draft, *, unseen: bool = False,
                    asked: int | None = None) -> None:
@@ -148,6 +161,11 @@ class Turn:
         if asked is not None:
             data[ASKED] = [draft.step, asked]
         data.update(await self._bare_data())
+        applied = self._applied
+        if self.update_id is not None and self.update_id not in applied:
+            applied = self._applied = (*applied, self.update_id)[-APPLIED_KEPT:]
+        if applied:
+            data[APPLIED] = list(applied)
         # Data first: the draft is the truth, the state only routes messages to the flow.
         await self.state.set_data(data)
         await self.state.set_state(Flow.reporting)
@@ -191,6 +209,10 @@ class Turn:
         return {BARE: list(self._bare)} if self._bare else {}
 
 
+def _ints(value: object) -> tuple[int, ...]:
+    return tuple(n for n in value if isinstance(n, int)) if isinstance(value, list) else ()
+
+
 @dataclass(frozen=True)
 class Progress:
     """A person's draft, and what is known about the showing of its question after a typed
@@ -206,6 +228,9 @@ class Progress:
     draft: Draft | None
     unseen: str | None = None
     asked: tuple[str, int] | None = None
+    # This update was applied to the draft already: Telegram delivers it again when the
+    # process died before confirming it (polling) or before answering it (webhook).
+    again: bool = False
 
     def sent_before_asked(self, message_id: int | None) -> bool:
         return (self.draft is not None and self.asked is not None and message_id is not None
@@ -226,5 +251,6 @@ class TurnMiddleware(BaseMiddleware):
             data["turn"] = Turn(bot=data["bot"], chat_id=chat.id, state=data["state"],
                                 repos=data["repos"], reporter=data.get("reporter"),
                                 tr=self.translator, language=data["language"],
-                                settings=self.settings, user=data.get("event_from_user"))
+                                settings=self.settings, user=data.get("event_from_user"),
+                                update_id=getattr(data.get("event_update"), "update_id", None))
         return await handler(event, data)

@@ -45,7 +45,10 @@ async def flow_button(query: CallbackQuery, turn: Turn) -> None:
         answered = moved_on and is_answer(event)
     # Last, when nothing is left to commit: the tap's spinner stops as its answer shows. When
     # the tapped question made way for the next, a brief notice says which answer was taken.
-    await turn.acknowledge(query, shown=_tapped_label(tapped, query.data) if answered else None)
+    # A tap delivered again was answered the first time (a second answer is refused).
+    if not turn.delivered_again:
+        await turn.acknowledge(query, shown=_tapped_label(tapped, query.data) if answered
+                               else None)
 
 
 def _tapped_label(tapped: Message | None, data: str | None) -> str | None:

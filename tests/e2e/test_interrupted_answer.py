@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
 
 from storage.models import Report, Team
 from tests.e2e.flow import no_harm, privacy
@@ -31,6 +32,16 @@ async def _to_what(chat: ChatClient, team: Team) -> None:
     await chat.click("Environment and equipment")
 
 
+async def _submit(chat: ChatClient, sessionmaker: async_sessionmaker[AsyncSession]) -> Report:
+    """From the suggestions on: skip them, choose named, submit; the report stored."""
+    await chat.click("Skip")  # suggestions
+    await privacy(chat)
+    await chat.click("Submit report")
+    assert "NM-" in chat.last_text()
+    async with sessionmaker() as session:
+        return (await session.scalars(select(Report).options(selectinload(Report.told)))).one()
+
+
 async def test_an_answer_sent_again_after_its_question_was_lost_stays_where_it_belongs(
         fake: FakeTelegram, running: RunningBot, team: Team,
         sessionmaker: async_sessionmaker[AsyncSession]) -> None:
@@ -48,12 +59,7 @@ async def test_an_answer_sent_again_after_its_question_was_lost_stays_where_it_b
     assert INTERRUPTED not in chat.last_text()  # the mark is gone once the question was seen
     await chat.click("Skip")  # immediate action
     await chat.click("Nobody yet")
-    await chat.click("Skip")  # suggestions
-    await privacy(chat)
-    await chat.click("Submit report")
-    assert "NM-" in chat.last_text()
-    async with sessionmaker() as session:
-        report = (await session.scalars(select(Report))).one()
+    report = await _submit(chat, sessionmaker)
     assert (report.what_happened, report.how_prevented) == (WHAT, PREVENTED)
 
 
@@ -94,3 +100,24 @@ async def test_a_message_sent_before_the_question_came_is_not_its_answer(
     async with sessionmaker() as session:
         report = (await session.scalars(select(Report))).one()
     assert (report.what_happened, report.how_prevented) == (WHAT, PREVENTED)
+
+
+async def test_an_update_delivered_again_after_a_restart_is_not_applied_twice(
+        fake: FakeTelegram, running: RunningBot, team: Team,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    # Telegram delivers an update again when the process died before confirming it. A toggle
+    # applied twice is taken back: the worker's "Nurse" would have been lost.
+    chat = fake.private_chat(1304, "Rhys")
+    await _to_what(chat, team)
+    await chat.send(WHAT)
+    await chat.send(PREVENTED)
+    await chat.click("Skip")  # immediate action: next, who was told (several may be ticked)
+    tapped = await chat.click("Nurse")
+    await running.stop()
+    fake.deliver_again(tapped)
+    await running.start()
+    await fake.wait_handled(tapped)
+    assert "Who have you told" in chat.last_text(), chat.transcript()
+    assert "✅ Nurse" in chat.buttons()  # still ticked: the tap was not applied a second time
+    await chat.click("Done")
+    assert (await _submit(chat, sessionmaker)).told_parties == ["nurse"]

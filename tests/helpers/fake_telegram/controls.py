@@ -99,6 +99,13 @@ class ScenarioControls:
             self._update_chats[update_id] = chat_id
         return update_id
 
+    def deliver_again(self, update_id: int) -> None:
+        """Telegram delivering an update again because the bot never confirmed it (killed
+        after handling it): the next bot to start gets it first (see UpdateQueue.again).
+        Call it while the bot is stopped."""
+        self.updates.again(update_id)
+        self.updates.confirmed_offset = min(self.updates.confirmed_offset, update_id)
+
     async def wait_handled(self, update_id: int, timeout: float | None = None) -> None:
         """Return once the bot has asked for updates past update_id (it handled it).
 

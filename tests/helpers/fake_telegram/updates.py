@@ -43,6 +43,7 @@ class UpdateQueue:
     def __init__(self, signal: Signal) -> None:
         self.signal = signal
         self.pending: list[dict[str, Any]] = []
+        self.queued: dict[int, dict[str, Any]] = {}  # every update ever queued, by id
         self.next_id = 1
         # Highest offset any getUpdates has sent: everything below it has been handled.
         self.confirmed_offset = 0
@@ -52,9 +53,17 @@ class UpdateQueue:
     def enqueue(self, payload: dict[str, Any]) -> int:
         update_id = self.next_id
         self.next_id += 1
-        self.pending.append({"update_id": update_id, **payload})
+        self.queued[update_id] = {"update_id": update_id, **payload}
+        self.pending.append(self.queued[update_id])
         self.signal.notify()
         return update_id
+
+    def again(self, update_id: int) -> None:
+        """Queue a handled update once more, with its own id: what Telegram does when the bot
+        died before an offset confirmed it. Only a getUpdates without an offset (a restarted
+        bot's first) returns it, as only then would Telegram."""
+        self.pending.insert(0, self.queued[update_id])
+        self.signal.notify()
 
     def confirm(self, offset: int | None) -> None:
         """Apply getUpdates' offset: drop confirmed updates, remember progress."""
