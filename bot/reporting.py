@@ -95,7 +95,7 @@ async def handle(turn: Turn, event: Event, tapped: Message | None = None,
                               "Send /report to start a new one.")))
         return False
     typed = isinstance(event, TextInput)
-    if progress.again:  # its answer is in the draft: ask what comes next, apply nothing twice
+    if turn.delivered_again:  # its answer is in the draft: ask what comes next, apply nothing twice
         result = Result(draft, await turn.prompt(draft))
     elif typed and progress.unseen == draft.step:
         # Most likely the last answer, sent again because this question never came.

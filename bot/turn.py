@@ -37,10 +37,9 @@ from storage.schemas import ReporterRow
 DRAFT = "draft"
 UNSEEN = "unseen"
 ASKED = "asked"
-BARE = "bare"  # the person's messages whose buttons were taken away (the newest few)
-BARE_KEPT = 20
-APPLIED = "applied"  # the updates whose events the draft holds (the newest few)
-APPLIED_KEPT = 10
+BARE = "bare"  # the person's messages whose buttons were taken away
+APPLIED = "applied"  # the updates whose events the draft holds
+RECENT = {BARE: 20, APPLIED: 10}  # ids kept with the draft, the newest this many
 log = logging.getLogger(__name__)
 
 
@@ -67,9 +66,10 @@ class Turn:
     update_id: int | None = None
     _context: Context | None = field(default=None, repr=False)
     _has: frozenset[str] = field(default=frozenset(), repr=False)  # what _context was read with
-    _bare: tuple[int, ...] | None = field(default=None, repr=False)  # as progress() read it
-    _applied: tuple[int, ...] = field(default=(), repr=False)  # as progress() read it
-    delivered_again: bool = False  # this update's event is in the draft already (Progress)
+    _recent: dict[str, tuple[int, ...]] | None = field(default=None, repr=False)  # RECENT's
+    # This update's event is in the draft already: Telegram delivers an update again when the
+    # process died before confirming it (polling) or before answering it (webhook).
+    delivered_again: bool = False
 
     async def say(self, msg: Msg, *more: Msg, **kwargs: Any) -> Sent:
         """Send one message: `msg` and any `more` as paragraphs, after committing."""
@@ -139,17 +139,13 @@ class Turn:
     async def progress(self) -> Progress:
         data = await self.state.get_data()
         raw, unseen, asked = data.get(DRAFT), data.get(UNSEEN), data.get(ASKED)
-        self._bare = _ints(data.get(BARE))
-        applied = _ints(data.get(APPLIED))
-        progress = Progress(
+        self._recent = {name: _ints(data.get(name)) for name in RECENT}
+        self.delivered_again = self.update_id in self._recent[APPLIED]
+        return Progress(
             Draft.from_dict(raw) if isinstance(raw, dict) else None,
             unseen if isinstance(unseen, str) else None,
             (str(asked[0]), int(asked[1])) if isinstance(asked, list) and len(asked) == 2
-            else None,
-            self.update_id is not None and self.update_id in applied)
-        self._applied = applied
-        self.delivered_again = progress.again
-        return progress
+            else None)
 
     async def keep(self, draft: Draft, *, unseen: bool = False,
                    asked: int | None = None) -> None:
@@ -160,12 +156,10 @@ class Turn:
             data[UNSEEN] = draft.step
         if asked is not None:
             data[ASKED] = [draft.step, asked]
-        data.update(await self._bare_data())
-        applied = self._applied
-        if self.update_id is not None and self.update_id not in applied:
-            applied = self._applied = (*applied, self.update_id)[-APPLIED_KEPT:]
-        if applied:
-            data[APPLIED] = list(applied)
+        recent = await self._recent_ids()
+        if self.update_id is not None:
+            self._note(APPLIED, self.update_id)
+        data.update({name: list(ids) for name, ids in recent.items() if ids})
         # Data first: the draft is the truth, the state only routes messages to the flow.
         await self.state.set_data(data)
         await self.state.set_state(Flow.reporting)
@@ -181,15 +175,10 @@ class Turn:
         buttons, not a second edit. Once the report has `ended` nothing is recorded (nothing
         of the person may stay behind), and later taps are told so without any edit.
         """
-        if message.reply_markup is None:
-            return
-        await self._bare_data()
-        assert self._bare is not None
-        if message.message_id in self._bare:
+        if message.reply_markup is None or message.message_id in (await self._recent_ids())[BARE]:
             return
         if not ended:
-            self._bare = (*self._bare, message.message_id)[-BARE_KEPT:]
-            await self.state.update_data({BARE: list(self._bare)})
+            await self.state.update_data({BARE: list(self._note(BARE, message.message_id))})
             await self.stored()
         try:
             await self.bot(EditMarkup(chat_id=message.chat.id, message_id=message.message_id,
@@ -199,14 +188,23 @@ class Turn:
 
     async def buttons_back_on(self, message_id: int) -> None:
         """A message recorded as bare shows a question again (edited in place)."""
-        if self._bare and message_id in self._bare:
-            self._bare = tuple(n for n in self._bare if n != message_id)
-            await self.state.update_data({BARE: list(self._bare)})
+        if self._recent is not None and message_id in self._recent[BARE]:
+            self._recent[BARE] = tuple(n for n in self._recent[BARE] if n != message_id)
+            await self.state.update_data({BARE: list(self._recent[BARE])})
 
-    async def _bare_data(self) -> dict[str, object]:
-        if self._bare is None:
+    async def _recent_ids(self) -> dict[str, tuple[int, ...]]:
+        """RECENT's ids as stored (read with the draft unless progress() already did)."""
+        if self._recent is None:
             await self.progress()
-        return {BARE: list(self._bare)} if self._bare else {}
+        assert self._recent is not None
+        return self._recent
+
+    def _note(self, name: str, value: int) -> tuple[int, ...]:
+        """Add `value` to RECENT's `name` (read already), newest last."""
+        assert self._recent is not None
+        ids = tuple(n for n in self._recent[name] if n != value) + (value,)
+        self._recent[name] = ids[-RECENT[name]:]
+        return self._recent[name]
 
 
 def _ints(value: object) -> tuple[int, ...]:
@@ -228,9 +226,6 @@ class Progress:
     draft: Draft | None
     unseen: str | None = None
     asked: tuple[str, int] | None = None
-    # This update was applied to the draft already: Telegram delivers it again when the
-    # process died before confirming it (polling) or before answering it (webhook).
-    again: bool = False
 
     def sent_before_asked(self, message_id: int | None) -> bool:
         return (self.draft is not None and self.asked is not None and message_id is not None
