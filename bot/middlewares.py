@@ -11,6 +11,7 @@ from aiogram.types import Chat, TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Translator
+from storage import hot
 from storage.fsm import joined_to
 from storage.repositories import (
     CategoryRepository,
@@ -61,6 +62,7 @@ class DatabaseMiddleware(BaseMiddleware):
         # thread (storage/sqlite_loop.py).
         with on_loop():
             async with self.sessionmaker() as session:
+                hot.enable(session)
                 data["repos"] = Repos.on(session, self.identity_key)
                 with joined_to(session):
                     return await handler(event, data)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.util import await_only
 
+from storage import hot
 from storage.audit import install_audit
 from storage.sqlite_loop import LoopConnection, loop_connector
 
@@ -45,6 +46,7 @@ def create_engine(database_url: str) -> AsyncEngine:
         engine = create_async_engine(url, hide_parameters=True)
         event.listen(engine.sync_engine.pool, "checkin", _note_checkin)
         event.listen(engine.sync_engine.pool, "checkout", _ping_if_idle(engine.dialect))
+        hot.install(engine)
         return engine
     path = sqlite_path(url)
     if path is None:  # in memory: SQLAlchemy keeps the one connection itself
@@ -62,6 +64,7 @@ def create_engine(database_url: str) -> AsyncEngine:
             async_creator=loop_connector(url, busy_timeout_ms=BUSY_TIMEOUT_MS))
     event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
+    hot.install(engine)
     return engine
 
 

@@ -20,6 +20,7 @@ from aiogram.fsm.storage.base import (
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage import hot
 from storage.dialects import upsert_insert
 from storage.models import FsmRecord, utcnow
 
@@ -30,10 +31,30 @@ COLUMNS = ("state", "data")
 
 @dataclass
 class _Joined:
-    """The session of the update being handled, and the rows it has read or written."""
+    """The session of the update being handled, and the rows it has read or written: `rows`
+    as they will be, `stored` as the database has them."""
 
     session: AsyncSession
     rows: dict[str, Stored] = field(default_factory=dict)
+    stored: dict[str, Stored] = field(default_factory=dict)
+
+    def writes(self) -> list[hot.Write]:
+        """The statements that bring each changed row to what it will be: one a row."""
+        due: list[hot.Write] = []
+        now = utcnow()
+        for key, (state, data) in self.rows.items():
+            before = self.stored.get(key, (None, None))
+            if (state, data) == before:
+                continue
+            self.stored[key] = (state, data)
+            row = {"k": key, "state": state, "data": data, "now": now}
+            if (state, data) == (None, None):
+                due.append((_DROP_ROW, {"k": key}, None))
+            elif before == (None, None):
+                due.append((_INSERT_ROW, row, None))
+            else:  # an UPDATE that finds no row (erased meanwhile) inserts it again
+                due.append((_UPDATE_ROW, row, (_INSERT_ROW, row)))
+        return due
 
 
 # FSM reads and writes of an update join its transaction: a second connection would wait on
@@ -82,6 +103,12 @@ _UPDATE = {column: update(_FSM).where(_FSM.c.key == bindparam("k"))
 _DROP_EMPTY = delete(_FSM).where(_FSM.c.key == bindparam("k"), _FSM.c.state.is_(None),
                                  _FSM.c.data.is_(None))
 _DROP = delete(_FSM).where(_FSM.c.key == bindparam("k"))
+# An update's own writes (storage/hot.py): whole rows, deferred until they are due.
+_READ_HOT = hot.Hot(_READ)
+_ROW = {"state": bindparam("state"), "data": bindparam("data"), "updated_at": bindparam("now")}
+_INSERT_ROW = hot.Hot(insert(_FSM).values(key=bindparam("k"), **_ROW))
+_UPDATE_ROW = hot.Hot(update(_FSM).where(_FSM.c.key == bindparam("k")).values(**_ROW))
+_DROP_ROW = hot.Hot(_DROP)
 
 
 class SQLStorage(BaseStorage):
@@ -137,15 +164,18 @@ class SQLStorage(BaseStorage):
         if joined is not None and key in joined.rows:
             return joined.rows[key]
         async with self._session() as session:
-            row = (await session.execute(_READ, {"k": key})).first()
-        stored: Stored = (row.state, row.data) if row is not None else (None, None)
+            row = await hot.first(session, _READ_HOT, {"k": key})
+        stored: Stored = (row[0], row[1]) if row is not None else (None, None)
         if joined is not None:
-            joined.rows[key] = stored
+            joined.rows[key] = joined.stored[key] = stored
         return stored
 
     async def _write(self, key: str, column: str, value: str | None) -> None:
         """Set one column of a key's row; drop the row once empty."""
         joined = _update.get()
+        if joined is not None and hot.enabled(joined.session):
+            await self._defer(joined, key, column, value)
+            return
         exists = None  # whether the row is there, when this update has read it
         if joined is not None and key in joined.rows:
             known = joined.rows[key]
@@ -180,6 +210,12 @@ class SQLStorage(BaseStorage):
                     },
                 )
             )
+
+    async def _defer(self, joined: _Joined, key: str, column: str, value: str | None) -> None:
+        """Change the row as it will be; the statement runs when due (storage/hot.py)."""
+        state, data = await self._read(key)
+        joined.rows[key] = (value, data) if column == "state" else (state, value)
+        await hot.defer(joined.session, joined.writes)
 
     @staticmethod
     async def _clear(session: AsyncSession, key: str, column: str, *,

@@ -9,14 +9,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import hot
 from storage.models import AdminUser, Category, Team
 from storage.repositories.reporters import UNSET, Unset
 from storage.vocab import ROLES
 
 # Built once, asked every update: see storage/fsm.py on prebuilt statements.
 _CATEGORY = Category.__table__
-_CHOICES = (select(_CATEGORY.c.key, _CATEGORY.c.name).where(_CATEGORY.c.active.is_(True))
-            .order_by(_CATEGORY.c.position, _CATEGORY.c.id))
+_CHOICES = hot.Hot(select(_CATEGORY.c.key, _CATEGORY.c.name)
+                   .where(_CATEGORY.c.active.is_(True))
+                   .order_by(_CATEGORY.c.position, _CATEGORY.c.id))
 
 
 def normalise_email(email: str) -> str:
@@ -133,7 +135,7 @@ class CategoryRepository:
     async def choices(self) -> builtins.list[tuple[str, str]]:
         """The active categories' (key, name) in button order (plain columns: asked every
         update, where loading whole objects cost more than the query)."""
-        return [(key, name) for key, name in await self.session.execute(_CHOICES)]
+        return [(key, name) for key, name in await hot.rows(self.session, _CHOICES, {})]
 
     async def get_by_key(self, *, key: str) -> Category | None:
         """Return a category by its key."""

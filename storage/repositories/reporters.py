@@ -9,6 +9,7 @@ from typing import Any, Final, Literal
 from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import hot
 from storage.identity import telegram_key
 from storage.models import Reporter, utcnow
 from storage.schemas import ReporterRow
@@ -30,7 +31,7 @@ Unset = Literal[_Unset.UNSET]
 _REPORTERS = Reporter.__table__
 _COLUMNS = (_REPORTERS.c.id, _REPORTERS.c.team_id, _REPORTERS.c.language,
             _REPORTERS.c.created_at)
-_BY_KEY = select(*_COLUMNS).where(_REPORTERS.c.telegram_key == bindparam("k"))
+_BY_KEY = hot.Hot(select(*_COLUMNS).where(_REPORTERS.c.telegram_key == bindparam("k")))
 _BY_ID = select(*_COLUMNS).where(_REPORTERS.c.id == bindparam("id"))
 
 
@@ -52,7 +53,7 @@ class ReporterRepository:
     async def get_by_telegram_id(self, *, telegram_user_id: int) -> ReporterRow | None:
         """Return the reporter with this Telegram user id."""
         key = self.key_for(telegram_user_id)
-        return _row((await self.session.execute(_BY_KEY, {"k": key})).first())
+        return _row(await hot.first(self.session, _BY_KEY, {"k": key}))
 
     async def create(
         self,
@@ -88,8 +89,9 @@ class ReporterRepository:
         return replace(reporter, **fields)
 
 
-def _row(row: Row[Any] | None) -> ReporterRow | None:
+def _row(row: Row[Any] | tuple[Any, ...] | None) -> ReporterRow | None:
     if row is None:
         return None
-    return ReporterRow(id=row.id, team_id=row.team_id, language=row.language,
-                       created_at=row.created_at)
+    reporter_id, team_id, language, created_at = row
+    return ReporterRow(id=reporter_id, team_id=team_id, language=language,
+                       created_at=created_at)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import hot
 from storage.models import Place, Team
 
 # No 0/O, 1/I/L: codes are read aloud at handovers and typed from paper.
@@ -17,9 +18,9 @@ CODE_LENGTH = 8
 _CODE_ATTEMPTS = 10
 # Built once, asked every update: see storage/fsm.py on prebuilt statements.
 _PLACE = Place.__table__
-_PLACE_NAMES = (select(_PLACE.c.name)
-                .where(_PLACE.c.team_id == bindparam("team"), _PLACE.c.active.is_(True))
-                .order_by(_PLACE.c.position, _PLACE.c.name))
+_PLACE_NAMES = hot.Hot(select(_PLACE.c.name)
+                       .where(_PLACE.c.team_id == bindparam("team"), _PLACE.c.active.is_(True))
+                       .order_by(_PLACE.c.position, _PLACE.c.name))
 _PLACE_ID = select(_PLACE.c.id).where(_PLACE.c.team_id == bindparam("team"),
                                       _PLACE.c.name == bindparam("name"),
                                       _PLACE.c.active.is_(True))
@@ -70,7 +71,7 @@ class TeamRepository:
 
     async def place_names(self, *, team_id: int) -> builtins.list[str]:
         """A team's active places' names in button order (plain columns: asked every update)."""
-        return list(await self.session.scalars(_PLACE_NAMES, {"team": team_id}))
+        return [name for name, in await hot.rows(self.session, _PLACE_NAMES, {"team": team_id})]
 
     async def place_id(self, *, team_id: int, name: str) -> int | None:
         """The id of the team's active place named exactly `name`; None for a typed place."""
