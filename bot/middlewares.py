@@ -63,9 +63,21 @@ class DatabaseMiddleware(BaseMiddleware):
         with on_loop():
             async with self.sessionmaker() as session:
                 hot.enable(session)
-                data["repos"] = Repos.on(session, self.identity_key)
-                with joined_to(session):
+                repos = data["repos"] = Repos.on(session, self.identity_key)
+                user = _person(data)
+                # A person's first FSM read brings their reporter row along (storage/fsm.py).
+                reporter_key = repos.reporters.key_for(user.id) if user is not None else None
+                with joined_to(session, reporter_key=reporter_key):
                     return await handler(event, data)
+
+
+def _person(data: dict[str, Any]) -> User | None:
+    """Who sent the update, if it is a person in a private chat with the bot."""
+    user: User | None = data.get("event_from_user")
+    chat: Chat | None = data.get("event_chat")
+    if user is not None and chat is not None and chat.type == "private" and not user.is_bot:
+        return user
+    return None
 
 
 async def commit_pending(session: AsyncSession) -> None:
@@ -95,14 +107,12 @@ class PersonMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject,
                        data: dict[str, Any]) -> Any:
-        user: User | None = data.get("event_from_user")
-        chat: Chat | None = data.get("event_chat")
-        reporter = None
-        if user is not None and chat is not None and chat.type == "private" and not user.is_bot:
-            reporter = await self._reporter(data["repos"], user)
+        user = _person(data)
+        reporter = await self._reporter(data["repos"], user) if user is not None else None
         saved = reporter.language if reporter is not None else None
         data["reporter"] = reporter
-        data["language"] = self.translator.choose(saved, user.language_code if user else None)
+        sender: User | None = data.get("event_from_user")
+        data["language"] = self.translator.choose(saved, sender.language_code if sender else None)
         return await handler(event, data)
 
     async def _reporter(self, repos: Repos, user: User) -> ReporterRow:

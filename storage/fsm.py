@@ -17,12 +17,14 @@ from aiogram.fsm.storage.base import (
     StateType,
     StorageKey,
 )
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import hot
 from storage.dialects import upsert_insert
-from storage.models import FsmRecord, utcnow
+from storage.models import FsmRecord, Reporter, utcnow
+from storage.repositories.reporters import BY_KEY as REPORTER_BY_KEY
+from storage.repositories.reporters import COLUMNS as REPORTER_COLUMNS
 
 # A key's row as stored: (state, data as JSON); (None, None) when there is no row.
 Stored = tuple[str | None, str | None]
@@ -37,6 +39,9 @@ class _Joined:
     session: AsyncSession
     rows: dict[str, Stored] = field(default_factory=dict)
     stored: dict[str, Stored] = field(default_factory=dict)
+    # The reporter key of the person behind the update, until their reporter row is read with
+    # the first FSM row (see _read).
+    reporter_key: str | None = None
 
     def writes(self) -> list[hot.Write]:
         """The statements that bring each changed row to what it will be: one a row."""
@@ -65,9 +70,10 @@ _update: ContextVar[_Joined | None] = ContextVar("fsm_update", default=None)
 
 
 @contextmanager
-def joined_to(session: AsyncSession) -> Iterator[None]:
-    """Within this block, FSM storage uses `session` and leaves committing to its owner."""
-    token = _update.set(_Joined(session))
+def joined_to(session: AsyncSession, *, reporter_key: str | None = None) -> Iterator[None]:
+    """Within this block, FSM storage uses `session` and leaves committing to its owner. With
+    `reporter_key` (a person's update), its first read brings that reporter's row along."""
+    token = _update.set(_Joined(session, reporter_key=reporter_key))
     try:
         yield
     finally:
@@ -109,6 +115,13 @@ _ROW = {"state": bindparam("state"), "data": bindparam("data"), "updated_at": bi
 _INSERT_ROW = hot.Hot(insert(_FSM).values(key=bindparam("k"), **_ROW))
 _UPDATE_ROW = hot.Hot(update(_FSM).where(_FSM.c.key == bindparam("k")).values(**_ROW))
 _DROP_ROW = hot.Hot(_DROP)
+# A person's FSM row and reporter row in one statement (on PostgreSQL one round trip, not two):
+# each joined, if it is there, to a row of one.
+_ONE = select(literal_column("1").label("one")).subquery("one")
+_WITH_REPORTER = hot.Hot(
+    select(_FSM.c.state, _FSM.c.data, *REPORTER_COLUMNS).select_from(
+        _ONE.outerjoin(_FSM, _FSM.c.key == bindparam("k"))
+        .outerjoin(Reporter.__table__, Reporter.__table__.c.telegram_key == bindparam("rk"))))
 
 
 class SQLStorage(BaseStorage):
@@ -163,12 +176,26 @@ class SQLStorage(BaseStorage):
         joined = _update.get()
         if joined is not None and key in joined.rows:
             return joined.rows[key]
+        if joined is not None and joined.reporter_key is not None and hot.enabled(joined.session):
+            return await self._read_with_reporter(joined, key, joined.reporter_key)
         async with self._session() as session:
             row = await hot.first(session, _READ_HOT, {"k": key})
         stored: Stored = (row[0], row[1]) if row is not None else (None, None)
         if joined is not None:
             joined.rows[key] = joined.stored[key] = stored
         return stored
+
+    @staticmethod
+    async def _read_with_reporter(joined: _Joined, key: str, reporter_key: str) -> Stored:
+        """The first read of a person's update (aiogram's, inside the person's lock): their
+        reporter row comes along, for the reporter read that follows (bot/middlewares.py)."""
+        joined.reporter_key = None
+        row = await hot.first(joined.session, _WITH_REPORTER, {"k": key, "rk": reporter_key})
+        assert row is not None  # the row of one is always there
+        reporter = row[2:] if row[2] is not None else None
+        hot.remember(joined.session, REPORTER_BY_KEY, {"k": reporter_key}, reporter)
+        joined.rows[key] = joined.stored[key] = (row[0], row[1])
+        return joined.rows[key]
 
     async def _write(self, key: str, column: str, value: str | None) -> None:
         """Set one column of a key's row; drop the row once empty."""

@@ -36,6 +36,7 @@ from sqlalchemy.util import await_only
 
 Processor = Callable[[Any], Any] | None
 ENABLED = "nearmiss.hot"  # session.info: this session's driver, while its transaction lasts
+AHEAD = "nearmiss.hot.ahead"  # session.info: rows read ahead (`remember`), until first asked for
 PENDING = "nearmiss.hot.pending"  # connection.info: the writes deferred on it
 
 
@@ -198,8 +199,24 @@ async def rows(session: AsyncSession, hot: Hot, params: Mapping[str, Any]
 async def first(session: AsyncSession, hot: Hot, params: Mapping[str, Any]
                 ) -> tuple[Any, ...] | None:
     """The statement's first row (of at most one), as plain values, or None."""
+    ahead = session.sync_session.info.get(AHEAD)
+    if ahead:
+        key = _ahead_key(hot, params)
+        if key in ahead:
+            return ahead.pop(key)
     found = await rows(session, hot, params)
     return found[0] if found else None
+
+
+def remember(session: AsyncSession, hot: Hot, params: Mapping[str, Any],
+             row: tuple[Any, ...] | None) -> None:
+    """`row` is what `first(session, hot, params)` would read now: it was read along with
+    another statement's. The next such `first` takes it instead of reading, once."""
+    session.sync_session.info.setdefault(AHEAD, {})[_ahead_key(hot, params)] = row
+
+
+def _ahead_key(hot: Hot, params: Mapping[str, Any]) -> tuple[int, tuple[Any, ...]]:
+    return id(hot), tuple(sorted(params.items()))
 
 
 async def defer(session: AsyncSession, collect: Callable[[], list[Write]]) -> None:

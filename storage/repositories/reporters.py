@@ -29,10 +29,10 @@ Unset = Literal[_Unset.UNSET]
 # (its row processors are set up anew for each query) cost about as much as the rest of the
 # update's statements together under bench/load.py. Built once: see storage/fsm.py.
 _REPORTERS = Reporter.__table__
-_COLUMNS = (_REPORTERS.c.id, _REPORTERS.c.team_id, _REPORTERS.c.language,
-            _REPORTERS.c.created_at)
-_BY_KEY = hot.Hot(select(*_COLUMNS).where(_REPORTERS.c.telegram_key == bindparam("k")))
-_BY_ID = select(*_COLUMNS).where(_REPORTERS.c.id == bindparam("id"))
+COLUMNS = (_REPORTERS.c.id, _REPORTERS.c.team_id, _REPORTERS.c.language,
+           _REPORTERS.c.created_at)  # a ReporterRow's, in its order
+BY_KEY = hot.Hot(select(*COLUMNS).where(_REPORTERS.c.telegram_key == bindparam("k")))
+_BY_ID = select(*COLUMNS).where(_REPORTERS.c.id == bindparam("id"))
 
 
 class ReporterRepository:
@@ -53,7 +53,7 @@ class ReporterRepository:
     async def get_by_telegram_id(self, *, telegram_user_id: int) -> ReporterRow | None:
         """Return the reporter with this Telegram user id."""
         key = self.key_for(telegram_user_id)
-        return _row(await hot.first(self.session, _BY_KEY, {"k": key}))
+        return _row(await hot.first(self.session, BY_KEY, {"k": key}))
 
     async def create(
         self,

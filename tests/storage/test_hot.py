@@ -155,6 +155,31 @@ async def test_outside_an_update_the_same_reads_go_through_sqlalchemy(
         assert await repository.get_by_telegram_id(telegram_user_id=42) == created
 
 
+@pytest.mark.parametrize("registered", [True, False])
+async def test_a_persons_first_read_brings_their_reporter_along(
+        storage: SQLStorage, sessionmaker: async_sessionmaker[AsyncSession],
+        registered: bool) -> None:
+    identity = b"k" * 32
+    async with sessionmaker() as session:
+        repository = ReporterRepository(session, identity_key=identity)
+        created = await repository.create(telegram_user_id=100, language="cy") \
+            if registered else None
+        await session.commit()
+    await storage.set_data(KEY, {"step": "place"})
+    async with sessionmaker() as session:
+        hot.enable(session)
+        repository = ReporterRepository(session, identity_key=identity)
+        with joined_to(session, reporter_key=repository.key_for(100)):
+            seen = await _statements(session)
+            assert await storage.get_state(KEY) is None
+            assert await storage.get_data(KEY) == {"step": "place"}
+            assert await repository.get_by_telegram_id(telegram_user_id=100) == created
+            assert seen == ["SELECT"]  # one statement read both rows
+            # Taken once: a later read (after the update joined a team, say) reads again.
+            assert await repository.get_by_telegram_id(telegram_user_id=100) == created
+            assert seen == ["SELECT", "SELECT"]
+
+
 async def _backend_pid(session: AsyncSession) -> int:
     return int((await session.execute(text("SELECT pg_backend_pid()"))).scalar_one())
 
