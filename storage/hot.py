@@ -3,12 +3,12 @@
 Under bench/load.py's saturation run the bot process is CPU-bound, and for these statements
 SQLAlchemy's execution machinery (a greenlet switch, an execution context and a result per
 statement) cost more than the database did. They are always the same few (the person's FSM
-row read and written, their reporter read), so each is compiled by SQLAlchemy once per dialect,
-with its type processing, and sent straight to the driver connection of the update's session.
-Everything else goes through SQLAlchemy as usual.
+row read and written, their reporter, their team's places and the categories read), so each
+is compiled by SQLAlchemy once per dialect, with its type processing, and sent straight to the
+driver connection of the update's session. Everything else goes through SQLAlchemy as usual.
 
 On PostgreSQL each statement is also a round trip, and an update used to make five: BEGIN, two
-reads, the write, COMMIT. Now:
+reads, the write, COMMIT. Now (the two reads are one statement too: storage/fsm.py):
 - a read made before the update has written anything runs outside a transaction (each
   statement of a READ COMMITTED transaction sees what was committed when it began anyway);
 - writes are deferred (`defer`) until the next statement on the connection or the commit;
