@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -174,9 +175,11 @@ async def test_a_persons_first_read_brings_their_reporter_along(
             assert await storage.get_state(KEY) is None
             assert await storage.get_data(KEY) == {"step": "place"}
             assert await repository.get_by_telegram_id(telegram_user_id=100) == created
+            await asyncio.sleep(0)  # asyncpg calls its query loggers soon, not at once
             assert seen == ["SELECT"]  # one statement read both rows
             # Taken once: a later read (after the update joined a team, say) reads again.
             assert await repository.get_by_telegram_id(telegram_user_id=100) == created
+            await asyncio.sleep(0)
             assert seen == ["SELECT", "SELECT"]
 
 
@@ -203,3 +206,22 @@ async def test_a_connection_that_died_under_a_hot_read_is_not_handed_out_again(
     async with _update(sessionmaker) as session:
         assert await storage.get_state(KEY) is None
         assert await _backend_pid(session) != dropped
+
+
+@postgres_only
+async def test_a_connection_that_died_before_the_deferred_write_is_not_handed_out_again(
+        engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession],
+        storage: SQLStorage) -> None:
+    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the driver raises
+        async with _update(sessionmaker) as session:
+            dropped = await _backend_pid(session)
+            assert await storage.get_state(KEY) is None
+            await storage.set_data(KEY, {"step": "place"})
+            other = create_engine(engine.url.render_as_string(hide_password=False))
+            async with other.connect() as connection:
+                await connection.execute(text(f"SELECT pg_terminate_backend({dropped})"))
+            await other.dispose()
+            await session.commit()  # the write, run alone at the commit, meets a dead connection
+    async with _update(sessionmaker) as session:
+        assert await _backend_pid(session) != dropped
+        assert await storage.get_data(KEY) == {}
