@@ -102,34 +102,39 @@ class _Driver:
 
     async def run(self, hot: Hot, params: Mapping[str, Any]) -> int:
         """Run a statement that returns no rows; how many rows it changed."""
-        compiled, args = self._bound(hot, params)
-        try:
-            if self.postgresql:
-                status: str = await self.driver.execute(compiled.sql, *args)
-                return int(status.rsplit(" ", 1)[-1]) if status[-1:].isdigit() else 0
-            cursor = await self.driver.execute(compiled.sql, args)
-            await cursor.close()
-            return int(cursor.rowcount)
-        except Exception:
-            await self._check()
-            raise
+        changed = await self._send(hot, params, rows=False)
+        assert isinstance(changed, int)
+        return changed
 
     async def rows(self, hot: Hot, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """The statement's rows, as plain values."""
+        found = await self._send(hot, params, rows=True)
+        assert isinstance(found, list)
+        return found
+
+    async def _send(self, hot: Hot, params: Mapping[str, Any], *, rows: bool
+                    ) -> int | list[tuple[Any, ...]]:
+        """The statement's rows (`rows`), or the count of rows it changed."""
         compiled, args = self._bound(hot, params)
         try:
             if self.postgresql:
-                found = await self.driver.fetch(compiled.sql, *args)
-            else:
-                cursor = await self.driver.execute(compiled.sql, args)
-                try:
-                    found = await cursor.fetchall()
-                finally:
-                    await cursor.close()
+                if rows:
+                    return [_row(compiled, row)
+                            for row in await self.driver.fetch(compiled.sql, *args)]
+                status: str = await self.driver.execute(compiled.sql, *args)
+                return int(status.rsplit(" ", 1)[-1]) if status[-1:].isdigit() else 0
+            cursor = await self.driver.execute(compiled.sql, args)
+            try:
+                if rows:
+                    return [_row(compiled, row) for row in await cursor.fetchall()]
+                return int(cursor.rowcount)
+            finally:
+                await cursor.close()
         except Exception:
-            await self._check()
+            if self.postgresql and self.driver.is_closed():
+                # Past SQLAlchemy, nobody else would see that this connection is dead.
+                await self.connection.invalidate()
             raise
-        return [_row(compiled, row) for row in found]
 
     def _bound(self, hot: Hot, params: Mapping[str, Any]) -> tuple[_Compiled, list[Any]]:
         compiled = hot.compiled(self.dialect)
@@ -137,11 +142,6 @@ class _Driver:
                           for process, value in zip(compiled.binds,
                                                     (params[n] for n in compiled.names),
                                                     strict=True)]
-
-    async def _check(self) -> None:
-        if self.postgresql and self.driver.is_closed():
-            # Past SQLAlchemy, nobody else would see that this connection is dead.
-            await self.connection.invalidate()
 
     async def flush(self, *, alone: bool) -> None:
         """Run the deferred writes; with `alone` (the commit) a single one runs by itself."""
