@@ -84,7 +84,8 @@ def create_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[Async
     # The session first, then aiogram's FSM middleware (the person's lock and state), then
     # the commit inside that lock, then the person.
     dp.update.outer_middleware.unregister(dp.fsm)
-    dp.update.outer_middleware(DatabaseMiddleware(sessionmaker, identity_key(settings)))
+    dp.update.outer_middleware(DatabaseMiddleware(sessionmaker, identity_key(settings),
+                                                  read_ahead=isinstance(storage, SQLStorage)))
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(CommitMiddleware())
     dp.update.outer_middleware(PersonMiddleware(translator))

@@ -11,7 +11,6 @@ from aiogram.types import Chat, TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Translator
-from storage import hot
 from storage.fsm import joined_to
 from storage.repositories import (
     CategoryRepository,
@@ -52,9 +51,12 @@ class DatabaseMiddleware(BaseMiddleware):
     commits on success, inside the event isolation lock."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession],
-                 identity_key: bytes) -> None:
+                 identity_key: bytes, *, read_ahead: bool = True) -> None:
         self.sessionmaker = sessionmaker
         self.identity_key = identity_key
+        # Conversation state on SQL: a person's first FSM read brings their reporter row along
+        # (storage/fsm.py). Not when it is in Redis, where nothing would use the key.
+        self.read_ahead = read_ahead
 
     async def __call__(self, handler: Handler, event: TelegramObject,
                        data: dict[str, Any]) -> Any:
@@ -62,10 +64,8 @@ class DatabaseMiddleware(BaseMiddleware):
         # thread (storage/sqlite_loop.py).
         with on_loop():
             async with self.sessionmaker() as session:
-                hot.enable(session)
                 repos = data["repos"] = Repos.on(session, self.identity_key)
-                user = _person(data)
-                # A person's first FSM read brings their reporter row along (storage/fsm.py).
+                user = _person(data) if self.read_ahead else None
                 reporter_key = repos.reporters.key_for(user.id) if user is not None else None
                 with joined_to(session, reporter_key=reporter_key):
                     return await handler(event, data)

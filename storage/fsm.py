@@ -71,8 +71,11 @@ _update: ContextVar[_Joined | None] = ContextVar("fsm_update", default=None)
 
 @contextmanager
 def joined_to(session: AsyncSession, *, reporter_key: str | None = None) -> Iterator[None]:
-    """Within this block, FSM storage uses `session` and leaves committing to its owner. With
-    `reporter_key` (a person's update), its first read brings that reporter's row along."""
+    """Within this block, FSM storage uses `session` and leaves committing to its owner: its
+    statements go on the session's driver connection, its writes deferred until due
+    (storage/hot.py). With `reporter_key` (a person's update), its first read brings that
+    reporter's row along."""
+    hot.enable(session)
     token = _update.set(_Joined(session, reporter_key=reporter_key))
     try:
         yield
@@ -96,25 +99,23 @@ def dump_data(data: Mapping[str, Any]) -> str | None:
     return text
 
 
-# The hot path's statements, built once: SQLAlchemy then memoises each one's cache key, where a
-# statement built per call is traversed again every time (about 200 against 50 microseconds a
-# statement on SQLite, most of an update's database time).
+# Statements built once: SQLAlchemy then memoises each one's cache key, where a statement built
+# per call is traversed again every time (about 200 against 50 microseconds a statement on
+# SQLite). Outside an update a column is cleared in a short transaction of its own: an UPDATE,
+# then a DELETE of the row if nothing is left in it.
 _FSM = FsmRecord.__table__
 _READ = select(_FSM.c.state, _FSM.c.data).where(_FSM.c.key == bindparam("k"))
-_INSERT = {column: insert(_FSM).values(key=bindparam("k"), updated_at=bindparam("now"),
-                                       **{column: bindparam("value")}) for column in COLUMNS}
 _UPDATE = {column: update(_FSM).where(_FSM.c.key == bindparam("k"))
            .values(updated_at=bindparam("now"), **{column: bindparam("value")})
            for column in COLUMNS}
 _DROP_EMPTY = delete(_FSM).where(_FSM.c.key == bindparam("k"), _FSM.c.state.is_(None),
                                  _FSM.c.data.is_(None))
-_DROP = delete(_FSM).where(_FSM.c.key == bindparam("k"))
 # An update's own writes (storage/hot.py): whole rows, deferred until they are due.
 _READ_HOT = hot.Hot(_READ)
 _ROW = {"state": bindparam("state"), "data": bindparam("data"), "updated_at": bindparam("now")}
 _INSERT_ROW = hot.Hot(insert(_FSM).values(key=bindparam("k"), **_ROW))
 _UPDATE_ROW = hot.Hot(update(_FSM).where(_FSM.c.key == bindparam("k")).values(**_ROW))
-_DROP_ROW = hot.Hot(_DROP)
+_DROP_ROW = hot.Hot(delete(_FSM).where(_FSM.c.key == bindparam("k")))
 # A person's FSM row and reporter row in one statement (on PostgreSQL one round trip, not two):
 # each joined, if it is there, to a row of one.
 _ONE = select(literal_column("1").label("one")).subquery("one")
@@ -176,7 +177,7 @@ class SQLStorage(BaseStorage):
         joined = _update.get()
         if joined is not None and key in joined.rows:
             return joined.rows[key]
-        if joined is not None and joined.reporter_key is not None and hot.enabled(joined.session):
+        if joined is not None and joined.reporter_key is not None:
             return await self._read_with_reporter(joined, key, joined.reporter_key)
         async with self._session() as session:
             row = await hot.first(session, _READ_HOT, {"k": key})
@@ -200,33 +201,14 @@ class SQLStorage(BaseStorage):
     async def _write(self, key: str, column: str, value: str | None) -> None:
         """Set one column of a key's row; drop the row once empty."""
         joined = _update.get()
-        if joined is not None and hot.enabled(joined.session):
+        if joined is not None:
             await self._defer(joined, key, column, value)
             return
-        exists = None  # whether the row is there, when this update has read it
-        if joined is not None and key in joined.rows:
-            known = joined.rows[key]
-            if known[COLUMNS.index(column)] == value:
-                return
-            exists = known != (None, None)
-            joined.rows[key] = (value, known[1]) if column == "state" else (known[0], value)
-        async with self._session() as session:
+        async with self.sessionmaker.begin() as session:
             if value is None:
-                left = joined.rows.get(key) if joined is not None else None
-                await self._clear(session, key, column, left=left)
+                await self._clear(session, key, column)
                 return
-            # Known to be there or not (the person's lock keeps their other updates out): a
-            # plain UPDATE or INSERT, whose compiled form SQLAlchemy caches, unlike the
-            # upsert's. An UPDATE that found no row (erased meanwhile) falls back to the upsert.
-            params = {"k": key, "value": value, "now": utcnow()}
-            if exists is False:
-                await session.execute(_INSERT[column], params)
-                return
-            if exists:
-                result = await session.execute(_UPDATE[column], params)
-                if result.rowcount:  # type: ignore[attr-defined]
-                    return
-            values = {column: value, "updated_at": params["now"]}
+            values = {column: value, "updated_at": utcnow()}
             statement = upsert_insert(session, FsmRecord).values({"key": key, **values})
             await session.execute(
                 statement.on_conflict_do_update(
@@ -245,13 +227,7 @@ class SQLStorage(BaseStorage):
         await hot.defer(joined.session, joined.writes)
 
     @staticmethod
-    async def _clear(session: AsyncSession, key: str, column: str, *,
-                     left: Stored | None) -> None:
-        """Null one column and delete the row if nothing is left in it. `left` is the row
-        as it will be, when this update has read it: then one statement does."""
-        if left == (None, None):
-            await session.execute(_DROP, {"k": key})
-            return
+    async def _clear(session: AsyncSession, key: str, column: str) -> None:
+        """Null one column, and delete the row if nothing is left in it."""
         await session.execute(_UPDATE[column], {"k": key, "value": None, "now": utcnow()})
-        if left is None:  # not read: the other column may be empty too
-            await session.execute(_DROP_EMPTY, {"k": key})
+        await session.execute(_DROP_EMPTY, {"k": key})

@@ -13,7 +13,8 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin.views.privacy import PrivacyView
-from bot.dispatcher import conversation_state
+from bot.dispatcher import conversation_state, create_dispatcher
+from bot.middlewares import DatabaseMiddleware
 from nearmiss.settings import Settings
 from storage import redis_state
 from storage.fsm import SQLStorage
@@ -125,3 +126,14 @@ async def test_a_burst_of_commands_waits_for_a_connection_rather_than_failing(
         assert 0 < opened <= redis_state.MAX_CONNECTIONS
     finally:
         await client.aclose()
+
+
+@pytest.mark.parametrize("in_redis", [False, True])
+def test_a_persons_reporter_comes_with_their_state_only_from_sql(
+        sessionmaker: Maker, in_redis: bool) -> None:
+    # The read-ahead joins the reporter to the SQL state read (storage/fsm.py); with the state
+    # in Redis nothing would use the reporter key the middleware works out for it.
+    storage = RedisStorage(Redis()) if in_redis else SQLStorage(sessionmaker)
+    dp = create_dispatcher(Settings(_env_file=None), sessionmaker, storage=storage)
+    [database] = [m for m in dp.update.outer_middleware if isinstance(m, DatabaseMiddleware)]
+    assert database.read_ahead is not in_redis

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import create_engine, create_sessionmaker
@@ -159,28 +159,3 @@ async def test_a_row_gone_since_it_was_read_is_written_again(
             await storage.set_data(KEY, {"step": "what"})  # the UPDATE finds nothing
         await session.commit()
     assert await storage.get_data(KEY) == {"step": "what"}
-
-
-async def test_an_update_that_read_the_row_clears_it_in_two_statements(
-    storage: SQLStorage, sessionmaker: async_sessionmaker[AsyncSession]
-) -> None:
-    await storage.set_state(KEY, Report.answering)
-    await storage.set_data(KEY, {"step": "review"})
-    statements: list[str] = []
-
-    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(statement.split()[0])
-
-    async with sessionmaker() as session:
-        with joined_to(session):
-            assert await storage.get_state(KEY) == Report.answering.state
-            engine = session.bind.sync_engine  # type: ignore[union-attr]
-            event.listen(engine, "before_cursor_execute", count)
-            try:
-                await storage.set_state(KEY, None)  # the data is known to be there: no DELETE
-                await storage.set_data(KEY, {})  # known empty now: DELETE, no UPDATE first
-            finally:
-                event.remove(engine, "before_cursor_execute", count)
-        await session.commit()
-    assert statements == ["UPDATE", "DELETE"]
-    assert await _rows(sessionmaker) == 0

@@ -11,7 +11,6 @@ from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage import hot
 from storage.db import create_engine
 from storage.fsm import SQLStorage, joined_to
 from storage.models import FsmRecord, Team
@@ -31,7 +30,6 @@ async def _update(sessionmaker: async_sessionmaker[AsyncSession]
                   ) -> AsyncIterator[AsyncSession]:
     """A session as the bot's DatabaseMiddleware makes one for an update."""
     async with sessionmaker() as session:
-        hot.enable(session)
         with joined_to(session):
             yield session
 
@@ -168,7 +166,6 @@ async def test_a_persons_first_read_brings_their_reporter_along(
         await session.commit()
     await storage.set_data(KEY, {"step": "place"})
     async with sessionmaker() as session:
-        hot.enable(session)
         repository = ReporterRepository(session, identity_key=identity)
         with joined_to(session, reporter_key=repository.key_for(100)):
             seen = await _statements(session)
