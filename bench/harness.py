@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+from redis.asyncio import Redis
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -111,6 +112,23 @@ def env(**extra: str) -> dict[str, str]:
             "DEFAULT_LANGUAGE"}
     return {**{k: v for k, v in os.environ.items() if k not in drop}, "LOG_LEVEL": "INFO",
             **extra}
+
+
+@contextlib.asynccontextmanager
+async def redis_keys(url: str | None, prefix: str) -> AsyncIterator[None]:
+    """A run's Redis keys (everything under `prefix:`) are deleted when it ends; nothing
+    when there is no Redis."""
+    try:
+        yield
+    finally:
+        if url is not None:
+            client = Redis.from_url(url)
+            try:
+                keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
+                if keys:
+                    await client.delete(*keys)
+            finally:
+                await client.aclose()
 
 
 async def command(*args: str, env: dict[str, str], cwd: Path) -> str:

@@ -194,9 +194,11 @@ async def check_reports(url: str, workers: int) -> list[str]:
 async def main(args: argparse.Namespace) -> bool:
     with tempfile.TemporaryDirectory(prefix="nearmiss-drill-") as name:
         tmp = Path(name)
-        async with harness.database(args.db, tmp) as url, FakeTelegram() as fake:
+        prefix = f"nearmiss-drill-{int(time.time())}"
+        async with (harness.database(args.db, tmp) as url, FakeTelegram() as fake,
+                    harness.redis_keys(args.redis, prefix)):
             result = await drill(fake, url, tmp, workers=args.workers, redis_url=args.redis,
-                                 redis_prefix=f"nearmiss-drill-{int(time.time())}")
+                                 redis_prefix=prefix)
     print(f"{args.db}{' + Redis' if args.redis else ''}: {result.summary()}")
     for problem in result.problems[:20]:
         print("  PROBLEM", problem)

@@ -159,12 +159,13 @@ async def measure(config: Config) -> Result:
                 env |= {"REDIS_URL": config.redis_url, "REDIS_PREFIX": f"load-{tmp.name}",
                         "SECRET_KEY": secrets.token_urlsafe(48)}
             code = "ECHO" if config.bot == "echo" else await harness.prepare(env, tmp)
-            process = await harness.launch(config.bot, config.mode, fake, env, tmp,
-                                           processes=config.processes)
-            try:
-                result = await _drive(config, fake, code, process.pid)
-            finally:
-                await harness.stop(process)
+            async with harness.redis_keys(env.get("REDIS_URL"), env.get("REDIS_PREFIX", "")):
+                process = await harness.launch(config.bot, config.mode, fake, env, tmp,
+                                               processes=config.processes)
+                try:
+                    result = await _drive(config, fake, code, process.pid)
+                finally:
+                    await harness.stop(process)
             if result.failures:
                 print((tmp / "bot.log").read_text()[-3000:], file=sys.stderr)
             if config.bot == "nearmiss":
