@@ -21,6 +21,7 @@ from sqlalchemy.pool import NullPool
 from nearmiss import memory
 from storage.models import Report
 from tests.helpers.fake_telegram import FakeTelegram
+from tests.helpers.redis_server import keys_under
 
 POSTGRES_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 WEBHOOK_URL = "https://nearmiss.example.org/telegram/webhook"
@@ -124,7 +125,7 @@ async def redis_keys(url: str | None, prefix: str) -> AsyncIterator[None]:
         if url is not None:
             client = Redis.from_url(url)
             try:
-                keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
+                keys = await keys_under(client, prefix)
                 if keys:
                     await client.delete(*keys)
             finally:
