@@ -11,6 +11,7 @@ from aiogram.types import Chat, TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Translator
+from storage import hot
 from storage.fsm import joined_to
 from storage.repositories import (
     CategoryRepository,
@@ -81,11 +82,10 @@ def _person(data: dict[str, Any]) -> User | None:
 
 
 async def commit_pending(session: AsyncSession) -> None:
-    """Commit what the session has begun (adding or changing an object begins it too);
-    nothing when it has not: an update commits before each message it sends, often with
-    nothing new since the last."""
-    if session.in_transaction():
-        await session.commit()
+    """Commit what the session has begun (adding or changing an object begins it too), then
+    the writes deferred outside it (storage/hot.py); nothing when there is neither: an update
+    commits before each message it sends, often with nothing new since the last."""
+    await hot.commit(session)
 
 
 class CommitMiddleware(BaseMiddleware):

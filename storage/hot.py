@@ -17,27 +17,37 @@ reads, the write, COMMIT. Now (the two reads are one statement too: storage/fsm.
   and the deferred statements run in it, before whatever comes next, in the order written.
 A tapped answer is then two round trips: the read and the write.
 
+On PostgreSQL, until the update's session begins a transaction of its own, these statements do
+not go through the session at all: each read, and the deferred writes when the update commits,
+borrow a connection from the engine's pool for just that long (`_Raw`). An update that only
+reads its row and writes it back then never builds the session's transaction, connection and
+commit, which timed alone took more CPU than the two statements. When the session does
+begin (an ORM statement, a report filed), the writes still deferred move into its transaction,
+ahead of its first statement, as before.
+
 Only sessions `enable`d (the bot's per-update ones) take this path; elsewhere the same
 statements run through SQLAlchemy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
-from sqlalchemy.orm import SessionTransaction
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql import ClauseElement, Select
-from sqlalchemy.util import await_only
+from sqlalchemy.util import await_only, greenlet_spawn
 
 Processor = Callable[[Any], Any] | None
 ENABLED = "nearmiss.hot"  # session.info: this session's driver, while its transaction lasts
 AHEAD = "nearmiss.hot.ahead"  # session.info: rows read ahead (`remember`), until first asked for
 PENDING = "nearmiss.hot.pending"  # connection.info: the writes deferred on it
+RAW = "nearmiss.hot.raw"  # session.info: its statements and writes outside its transaction
 
 
 @dataclass(frozen=True)
@@ -78,27 +88,15 @@ def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
 Write = tuple[Hot, Mapping[str, Any], "tuple[Hot, Mapping[str, Any]] | None"]
 
 
-@dataclass
-class _Driver:
-    """A session's connection for one of its transactions, as the driver sees it."""
+class _Wire:
+    """Sends hot statements to a driver connection: asyncpg's, or aiosqlite's."""
 
-    transaction: SessionTransaction
-    connection: AsyncConnection
     dialect: Dialect
-    adapted: Any  # SQLAlchemy's DBAPI adapter around the driver connection
-    driver: Any  # asyncpg's Connection, or aiosqlite's
-    # Collects the deferred writes when they are due (each collector once, in order).
-    collectors: list[Callable[[], list[Write]]] = field(default_factory=list)
+    driver: Any
 
     @property
     def postgresql(self) -> bool:
         return self.dialect.name == "postgresql"
-
-    async def begin(self) -> None:
-        # SQLAlchemy's asyncpg adapter begins at its own first statement, and ours go past it;
-        # SQLite's transaction began with the session's connection (storage/db.py).
-        if self.postgresql and not self.adapted._started:
-            await self.adapted._start_transaction()
 
     async def run(self, hot: Hot, params: Mapping[str, Any]) -> int:
         """Run a statement that returns no rows; how many rows it changed."""
@@ -133,8 +131,11 @@ class _Driver:
         except Exception:
             if self.postgresql and self.driver.is_closed():
                 # Past SQLAlchemy, nobody else would see that this connection is dead.
-                await self.connection.invalidate()
+                await self._invalidate()
             raise
+
+    async def _invalidate(self) -> None:
+        raise NotImplementedError
 
     def _bound(self, hot: Hot, params: Mapping[str, Any]) -> tuple[_Compiled, list[Any]]:
         compiled = hot.compiled(self.dialect)
@@ -143,17 +144,101 @@ class _Driver:
                                                     (params[n] for n in compiled.names),
                                                     strict=True)]
 
+    async def _run_writes(self, writes: list[Write]) -> None:
+        for hot, params, otherwise in writes:
+            if not await self.run(hot, params) and otherwise is not None:
+                await self.run(*otherwise)
+
+
+def _collect(collectors: list[Callable[[], list[Write]]]) -> list[Write]:
+    return [write for collect in collectors for write in collect()]
+
+
+@dataclass
+class _Driver(_Wire):
+    """A session's connection for one of its transactions, as the driver sees it."""
+
+    transaction: SessionTransaction
+    connection: Connection
+    dialect: Dialect
+    adapted: Any  # SQLAlchemy's DBAPI adapter around the driver connection
+    driver: Any
+    # Collects the deferred writes when they are due (each collector once, in order).
+    collectors: list[Callable[[], list[Write]]] = field(default_factory=list)
+
+    @classmethod
+    def on(cls, transaction: SessionTransaction, connection: Connection) -> _Driver:
+        fairy = connection.connection
+        return cls(transaction, connection, connection.dialect, fairy.dbapi_connection,
+                   fairy.driver_connection)
+
+    async def begin(self) -> None:
+        # SQLAlchemy's asyncpg adapter begins at its own first statement, and ours go past it;
+        # SQLite's transaction began with the session's connection (storage/db.py).
+        if self.postgresql and not self.adapted._started:
+            await self.adapted._start_transaction()
+
+    async def _invalidate(self) -> None:
+        await greenlet_spawn(self.connection.invalidate)
+
     async def flush(self, *, alone: bool) -> None:
         """Run the deferred writes; with `alone` (the commit) a single one runs by itself."""
         collectors, self.collectors = self.collectors, []
-        writes = [write for collect in collectors for write in collect()]
+        writes = _collect(collectors)
         if not writes:
             return
         if not (alone and len(writes) == 1):
             await self.begin()
-        for hot, params, otherwise in writes:
-            if not await self.run(hot, params) and otherwise is not None:
-                await self.run(*otherwise)
+        await self._run_writes(writes)
+
+
+@dataclass
+class _Raw(_Wire):
+    """A session's hot statements on PostgreSQL while it has no transaction: each borrows a
+    pooled connection for itself (a read), or for the writes deferred until the commit. Never
+    held across anything else, so the session taking a connection of its own cannot find the
+    pool emptied by the update itself."""
+
+    engine: AsyncEngine
+    dialect: Dialect
+    collectors: list[Callable[[], list[Write]]] = field(default_factory=list)
+    driver: Any = None  # the borrowed connection's, while it is borrowed
+
+    async def rows(self, hot: Hot, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        async with self._borrowed():
+            return await super().rows(hot, params)
+
+    async def commit(self) -> None:
+        """Run the deferred writes: one by itself, more in a transaction of their own."""
+        collectors, self.collectors = self.collectors, []
+        writes = _collect(collectors)
+        if not writes:
+            return
+        async with self._borrowed():
+            if len(writes) == 1:
+                await self._run_writes(writes)
+            else:
+                async with self.driver.transaction():
+                    await self._run_writes(writes)
+
+    @asynccontextmanager
+    async def _borrowed(self) -> AsyncIterator[None]:
+        fairy = await self.engine.raw_connection()
+        self.driver = fairy.driver_connection
+        try:
+            yield
+        except BaseException:
+            # Whatever failed (the server, a cancelled statement, a rollback), the connection
+            # is not handed on in a state nobody checked: the pool opens a new one instead.
+            await greenlet_spawn(fairy.invalidate)
+            raise
+        else:
+            await greenlet_spawn(fairy.close)
+        finally:
+            self.driver = None
+
+    async def _invalidate(self) -> None:
+        """`_borrowed` invalidates the connection on any failure."""
 
 
 def _row(compiled: _Compiled, row: Sequence[Any]) -> tuple[Any, ...]:
@@ -162,12 +247,22 @@ def _row(compiled: _Compiled, row: Sequence[Any]) -> tuple[Any, ...]:
 
 
 def enable(session: AsyncSession) -> None:
-    """Send this session's hot statements on its driver connection (the bot's updates)."""
-    session.sync_session.info[ENABLED] = None
+    """Send this session's hot statements on driver connections (the bot's updates)."""
+    info = session.sync_session.info
+    info[ENABLED] = None
+    bind = session.bind
+    if isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql":
+        info[RAW] = _Raw(bind, bind.dialect)
 
 
 def enabled(session: AsyncSession) -> bool:
     return ENABLED in session.sync_session.info
+
+
+def _raw(session: AsyncSession) -> _Raw | None:
+    """The session's way outside its transaction, while it has begun none (PostgreSQL)."""
+    sync = session.sync_session
+    return None if sync.in_transaction() else sync.info.get(RAW)
 
 
 async def _driver(session: AsyncSession) -> _Driver:
@@ -176,12 +271,12 @@ async def _driver(session: AsyncSession) -> _Driver:
     if known is not None and known.transaction is session.sync_session.get_transaction():
         return known
     connection = await session.connection()  # begins the session's transaction
-    fairy = await connection.get_raw_connection()
     transaction = session.sync_session.get_transaction()
     assert transaction is not None
-    known = _Driver(transaction, connection, connection.dialect, fairy.dbapi_connection,
-                    fairy.driver_connection)
-    info[ENABLED] = known
+    known = info.get(ENABLED)  # _after_begin's, when writes moved into this transaction
+    if known is None or known.transaction is not transaction:
+        assert connection.sync_connection is not None
+        known = info[ENABLED] = _Driver.on(transaction, connection.sync_connection)
     return known
 
 
@@ -190,8 +285,12 @@ async def rows(session: AsyncSession, hot: Hot, params: Mapping[str, Any]
     """The statement's rows, as plain values."""
     if not enabled(session):
         return [tuple(row) for row in await session.execute(hot.statement, params)]
+    if (raw := _raw(session)) is not None:
+        # Deferred writes wait: no hot read depends on them (an update reads a person's FSM
+        # row once, storage/fsm.py), and they are due only at the commit.
+        return await raw.rows(hot, params)
     driver = await _driver(session)
-    if (due := _due(driver.connection.sync_connection)) is not None:  # type: ignore[arg-type]
+    if (due := _due(driver.connection)) is not None:
         await due.flush(alone=False)
     return await driver.rows(hot, params)
 
@@ -222,10 +321,37 @@ def _ahead_key(hot: Hot, params: Mapping[str, Any]) -> tuple[int, tuple[Any, ...
 async def defer(session: AsyncSession, collect: Callable[[], list[Write]]) -> None:
     """Have `collect` give its writes when they are due: before the connection's next
     statement, or at the commit. Once per collector until then."""
+    if (raw := _raw(session)) is not None:
+        if collect not in raw.collectors:
+            raw.collectors.append(collect)
+        return
     driver = await _driver(session)
     if collect not in driver.collectors:
         driver.collectors.append(collect)
-    driver.connection.sync_connection.info[PENDING] = driver  # type: ignore[union-attr]
+    driver.connection.info[PENDING] = driver
+
+
+async def commit(session: AsyncSession) -> None:
+    """Commit what the session has begun (adding or changing an object begins it too), then
+    run the writes deferred outside it (its transaction took in those deferred before it
+    began on a connection); nothing when there is neither."""
+    if session.in_transaction():
+        await session.commit()
+    raw: _Raw | None = session.sync_session.info.get(RAW)
+    if raw is not None:
+        await raw.commit()
+
+
+def _after_begin(session: Session, transaction: SessionTransaction,
+                 connection: Connection) -> None:
+    """The session has begun on a connection: writes deferred outside it move in, to run
+    before its first statement (they and the rest commit or roll back together)."""
+    raw: _Raw | None = session.info.get(RAW)
+    if raw is None or not raw.collectors:
+        return
+    driver = session.info[ENABLED] = _Driver.on(transaction, connection)
+    driver.collectors, raw.collectors = raw.collectors, []
+    connection.info[PENDING] = driver
 
 
 def install(engine: AsyncEngine) -> None:
@@ -235,6 +361,8 @@ def install(engine: AsyncEngine) -> None:
     event.listen(sync, "before_cursor_execute", _before_statement)
     event.listen(sync, "commit", _before_commit)
     event.listen(sync, "rollback", _on_rollback)
+    if not event.contains(Session, "after_begin", _after_begin):
+        event.listen(Session, "after_begin", _after_begin)
 
 
 def _due(connection: Connection) -> _Driver | None:

@@ -11,6 +11,7 @@ from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage import hot
 from storage.db import create_engine, create_sessionmaker
 from storage.fsm import SQLStorage, joined_to
 from storage.models import FsmRecord
@@ -137,12 +138,12 @@ async def test_an_update_writes_what_it_read_with_plain_statements(
             assert await storage.get_state(KEY) is None  # read once: no row
             await storage.set_state(KEY, Report.answering)  # INSERT
             await storage.set_data(KEY, {"step": "place"})  # UPDATE of the row just inserted
-        await session.commit()
+        await hot.commit(session)
     async with sessionmaker() as session:
         with joined_to(session):
             assert await storage.get_data(KEY) == {"step": "place"}
             await storage.set_data(KEY, {"step": "what"})  # UPDATE
-        await session.commit()
+        await hot.commit(session)
     assert await storage.get_state(KEY) == Report.answering.state
     assert await storage.get_data(KEY) == {"step": "what"}
     assert await _rows(sessionmaker) == 1
@@ -157,5 +158,5 @@ async def test_a_row_gone_since_it_was_read_is_written_again(
             assert await storage.get_data(KEY) == {"step": "place"}
             await session.execute(delete(FsmRecord))  # erased meanwhile
             await storage.set_data(KEY, {"step": "what"})  # the UPDATE finds nothing
-        await session.commit()
+        await hot.commit(session)
     assert await storage.get_data(KEY) == {"step": "what"}

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
-from sqlalchemy import delete, func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import delete, event, func, select, text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
+from storage import hot
 from storage.db import create_engine
 from storage.fsm import SQLStorage, joined_to
 from storage.models import FsmRecord, Team
@@ -35,19 +42,30 @@ async def _update(sessionmaker: async_sessionmaker[AsyncSession]
 
 
 async def _statements(session: AsyncSession) -> list[str]:
-    """What the driver sends on the session's connection from now on (first words)."""
+    """What the driver sends for the session's update from now on (first words): on SQLite
+    on the session's connection, on PostgreSQL on any connection the pool hands out (the hot
+    statements borrow their own while the session has no transaction)."""
+    seen: list[str] = []
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine)
+    if engine.dialect.name == "postgresql":
+        def log(record: Any) -> None:
+            if word := _word(record.query):  # not the pool's check of an idle connection
+                seen.append(word)
+
+        def watch(dbapi_connection: Any, *_: Any) -> None:
+            dbapi_connection.driver_connection.add_query_logger(log)
+
+        event.listen(engine.sync_engine.pool, "checkout", watch)
+        return seen
     connection = await session.connection()
     driver = (await connection.get_raw_connection()).driver_connection
-    seen: list[str] = []
-    if connection.dialect.name == "postgresql":
-        driver.add_query_logger(lambda record: seen.append(_word(record.query)))
-    else:
-        await driver.set_trace_callback(lambda sql: seen.append(_word(sql)))
+    await driver.set_trace_callback(lambda sql: seen.append(_word(sql)))
     return seen
 
 
 def _word(sql: str) -> str:
-    return sql.split()[0].upper().rstrip(";")
+    return sql.split()[0].upper().rstrip(";") if sql.split() else ""
 
 
 async def _fsm_rows(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
@@ -65,7 +83,7 @@ async def test_a_tapped_answer_is_a_read_and_a_write(
         assert await storage.get_data(KEY) == {"step": "place"}
         await storage.set_data(KEY, {"step": "what"})
         await storage.set_state(KEY, "Flow:reporting")  # unchanged: nothing to write
-        await session.commit()
+        await hot.commit(session)
     if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
         # No BEGIN or COMMIT: the read needs no transaction, and one write is atomic alone.
         assert seen == ["SELECT", "UPDATE"]
@@ -83,7 +101,7 @@ async def test_clearing_a_row_the_update_read_is_one_delete(
         seen = await _statements(session)
         await storage.set_state(KEY, None)
         await storage.set_data(KEY, {})
-        await session.commit()
+        await hot.commit(session)
     assert [word for word in seen if word != "COMMIT"] == ["DELETE"]
     assert await _fsm_rows(sessionmaker) == 0
 
@@ -95,7 +113,7 @@ async def test_a_deferred_write_commits_with_the_updates_other_writes(
         await storage.set_data(KEY, {"step": "place"})
         session.add(Team(name="Rowan House", code="ROWAN234"))
         await session.flush()  # the deferred write goes first, in one transaction with this
-        await session.commit()
+        await hot.commit(session)
     if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
         assert seen[:3] == ["SELECT", "BEGIN", "INSERT"] and seen[-1] == "COMMIT"
     async with sessionmaker() as check:
@@ -113,7 +131,7 @@ async def test_an_update_that_fails_writes_nothing_it_deferred(
         # the handler fails here: the session closes without a commit
     async with _update(sessionmaker) as session:  # likely the same pooled connection
         await session.execute(select(Team.id))
-        await session.commit()
+        await hot.commit(session)
     assert await storage.get_data(KEY) == {"step": "place"}
     async with sessionmaker() as check:
         assert await check.scalar(select(func.count()).select_from(Team)) == 0
@@ -126,7 +144,7 @@ async def test_a_deferred_write_runs_before_the_updates_later_statements(
     async with _update(sessionmaker) as session:
         await storage.update_data(KEY, {"forget": 7})
         await session.execute(delete(FsmRecord).where(FsmRecord.key.like("fsm:100:100:%")))
-        await session.commit()
+        await hot.commit(session)
     assert await _fsm_rows(sessionmaker) == 0
 
 
@@ -137,7 +155,7 @@ async def test_a_row_erased_after_it_was_read_is_written_again(
         assert await storage.get_data(KEY) == {"step": "place"}
         await session.execute(delete(FsmRecord))  # erased meanwhile
         await storage.set_data(KEY, {"step": "what"})  # the UPDATE finds no row
-        await session.commit()
+        await hot.commit(session)
     assert await storage.get_data(KEY) == {"step": "what"}
 
 
@@ -184,19 +202,24 @@ async def _backend_pid(session: AsyncSession) -> int:
     return int((await session.execute(text("SELECT pg_backend_pid()"))).scalar_one())
 
 
+async def _terminate(engine: AsyncEngine, pid: int) -> None:
+    """The server ends one of the pool's connections, as a restart would."""
+    other = create_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        async with other.connect() as connection:
+            await connection.execute(text(f"SELECT pg_terminate_backend({pid})"))
+    finally:
+        await other.dispose()
+
+
 @postgres_only
 async def test_a_connection_that_died_under_a_hot_read_is_not_handed_out_again(
         engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession],
         storage: SQLStorage) -> None:
-    killer: Callable[[], AsyncEngine] = lambda: create_engine(  # noqa: E731
-        engine.url.render_as_string(hide_password=False))
     async with _update(sessionmaker) as session:
         dropped = await _backend_pid(session)
-        await session.commit()
-    other = killer()
-    async with other.connect() as connection:  # the server ends it, as a restart would
-        await connection.execute(text(f"SELECT pg_terminate_backend({dropped})"))
-    await other.dispose()
+        await hot.commit(session)
+    await _terminate(engine, dropped)
     with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the driver raises
         async with _update(sessionmaker) as session:
             await storage.get_state(KEY)
@@ -214,11 +237,81 @@ async def test_a_connection_that_died_before_the_deferred_write_is_not_handed_ou
             dropped = await _backend_pid(session)
             assert await storage.get_state(KEY) is None
             await storage.set_data(KEY, {"step": "place"})
-            other = create_engine(engine.url.render_as_string(hide_password=False))
-            async with other.connect() as connection:
-                await connection.execute(text(f"SELECT pg_terminate_backend({dropped})"))
-            await other.dispose()
-            await session.commit()  # the write, run alone at the commit, meets a dead connection
+            await _terminate(engine, dropped)
+            await hot.commit(session)  # the write, run alone at the commit, meets a dead connection
     async with _update(sessionmaker) as session:
         assert await _backend_pid(session) != dropped
         assert await storage.get_data(KEY) == {}
+
+
+@postgres_only
+async def test_an_answer_on_postgresql_never_begins_the_session(
+        storage: SQLStorage, engine: AsyncEngine,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    await storage.set_data(KEY, {"step": "place"})
+    async with _update(sessionmaker) as session:
+        seen = await _statements(session)
+        assert await storage.get_data(KEY) == {"step": "place"}
+        assert engine.sync_engine.pool.checkedout() == 0  # the read gave its connection back
+        await storage.set_data(KEY, {"step": "what"})
+        await hot.commit(session)
+        assert not session.in_transaction()
+        assert engine.sync_engine.pool.checkedout() == 0
+    await asyncio.sleep(0)
+    assert seen == ["SELECT", "UPDATE"]
+    assert await storage.get_data(KEY) == {"step": "what"}
+
+
+@postgres_only
+async def test_deferred_writes_of_two_rows_commit_together_outside_the_session(
+        storage: SQLStorage, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    other = StorageKey(bot_id=1, chat_id=-5, user_id=100)
+    await storage.set_data(KEY, {"step": "place"})
+    await storage.set_data(other, {"step": "place"})
+    async with _update(sessionmaker) as session:
+        seen = await _statements(session)
+        await storage.set_data(KEY, {"step": "what"})
+        await storage.set_data(other, {"step": "what"})
+        await hot.commit(session)
+    await asyncio.sleep(0)
+    assert seen == ["SELECT", "SELECT", "BEGIN", "UPDATE", "UPDATE", "COMMIT"]
+    assert await storage.get_data(KEY) == await storage.get_data(other) == {"step": "what"}
+
+
+@postgres_only
+async def test_an_update_on_a_pool_of_one_never_waits_for_its_own_connection(
+        engine: AsyncEngine) -> None:
+    """The hot statements give their connection back before the session takes one: an update
+    holding one while its session waited for another would wait out the pool's timeout."""
+    small = create_async_engine(engine.url, pool_size=1, max_overflow=0, pool_timeout=2)
+    hot.install(small)
+    try:
+        sessionmaker = async_sessionmaker(small, expire_on_commit=False)
+        storage = SQLStorage(sessionmaker)
+        async with _update(sessionmaker) as session:
+            assert await storage.get_data(KEY) == {}
+            await storage.set_data(KEY, {"step": "place"})
+            session.add(Team(name="Rowan House", code="ROWAN234"))
+            await hot.commit(session)  # the team and the deferred write, in one transaction
+        assert await storage.get_data(KEY) == {"step": "place"}
+        async with sessionmaker() as check:
+            assert await check.scalar(select(func.count()).select_from(Team)) == 1
+    finally:
+        await small.dispose()
+
+
+@postgres_only
+async def test_a_connection_that_died_under_a_write_outside_the_session_is_dropped(
+        engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession],
+        storage: SQLStorage) -> None:
+    async with engine.connect() as connection:  # the pool's one connection, from now on
+        dropped = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the driver raises
+        async with _update(sessionmaker) as session:
+            assert await storage.get_state(KEY) is None
+            await storage.set_data(KEY, {"step": "place"})
+            await _terminate(engine, dropped)
+            await hot.commit(session)  # the write borrows the dead connection
+    async with _update(sessionmaker) as session:
+        assert await storage.get_data(KEY) == {}
+        assert await _backend_pid(session) != dropped
