@@ -9,7 +9,7 @@ import time
 import pytest
 
 from bench import harness
-from bench.load import SCRIPT, Config, Result, measure, verdict
+from bench.load import SCRIPT, Config, Result, measure, verdict, verdict_over
 from tests.helpers.backend import ON_POSTGRES
 from tests.helpers.redis_server import REDIS_URL, needs_redis
 
@@ -45,6 +45,27 @@ def test_the_verdict_takes_the_echo_bots_saturation_for_the_ratio_and_prints_its
     # below the ratio's goal, or over the p99's, the verdict fails
     assert verdict([_result("nearmiss", "saturation", 0.5, updates=40), *echo]) is False
     assert verdict([_result("nearmiss", "realistic", 0.060), *echo]) is False
+
+
+def _round(ours_updates: int, p99: float) -> list[Result]:
+    return [_result("nearmiss", "saturation", 0.5, updates=ours_updates),
+            _result("nearmiss", "realistic", p99), _result("echo", "saturation", 0.2)]
+
+
+def test_over_several_rounds_the_median_round_decides(capsys) -> None:
+    # ratios 0.40, 0.60, 0.55 (echo 100 updates a second); p99s 60, 30, 40 ms
+    rounds = [_round(40, 0.060), _round(60, 0.030), _round(55, 0.040)]
+    assert verdict_over(rounds) is True  # the first round alone would fail both goals
+    out = capsys.readouterr().out
+    assert "over 3 rounds: saturated throughput 0.40, 0.60, 0.55x the echo bot's, " \
+           "median 0.55x" in out
+    assert "over 3 rounds: realistic p99 60.0, 30.0, 40.0 ms, median 40.0 ms" in out
+    assert verdict_over([_round(40, 0.030), _round(45, 0.030), _round(60, 0.030)]) is False
+    assert verdict_over([_round(60, 0.030), _round(60, 0.060), _round(60, 0.070)]) is False
+    incomplete = _round(60, 0.030)
+    incomplete[0].stored = 0  # a report lost in one round fails them all
+    assert verdict_over([incomplete, _round(60, 0.030), _round(60, 0.030)]) is False
+    assert verdict_over([_round(40, 0.030)]) is verdict(_round(40, 0.030)) is False
 
 
 @needs_redis
