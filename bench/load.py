@@ -243,21 +243,19 @@ def _complete(results: list[Result]) -> bool:
     return all(not r.failures and r.stored in (None, r.config.workers) for r in results)
 
 
-def _ours(results: list[Result], run: str) -> Result | None:
-    return next((r for r in results if r.config.bot == "nearmiss" and r.config.run == run), None)
+def _find(results: list[Result], run: str, bot: str = "nearmiss") -> Result | None:
+    return next((r for r in results if r.config.bot == bot and r.config.run == run), None)
 
 
 def saturation_ratio(results: list[Result]) -> float | None:
     """Our saturated throughput over the echo bot's, when both ran."""
-    ours = _ours(results, "saturation")
-    echo = next((r for r in results
-                 if r.config.bot == "echo" and r.config.run == "saturation"), None)
+    ours, echo = _find(results, "saturation"), _find(results, "saturation", "echo")
     return ours.rate / echo.rate if ours and echo and echo.rate else None
 
 
 def realistic_p99(results: list[Result]) -> float | None:
     """Our realistic p99 on SQLite (the goal's), when it ran."""
-    ours = _ours(results, "realistic")
+    ours = _find(results, "realistic")
     return ours.percentile(99) if ours and ours.config.db == "sqlite" else None
 
 

@@ -83,7 +83,7 @@ def _person(data: dict[str, Any]) -> User | None:
 
 async def commit_pending(session: AsyncSession) -> None:
     """Commit what the session has begun (adding or changing an object begins it too), then
-    the writes deferred outside it (storage/hot.py); nothing when there is neither: an update
+    the writes deferred outside it (storage/hot/); nothing when there is neither: an update
     commits before each message it sends, often with nothing new since the last."""
     await hot.commit(session)
 

@@ -73,7 +73,7 @@ _update: ContextVar[_Joined | None] = ContextVar("fsm_update", default=None)
 def joined_to(session: AsyncSession, *, reporter_key: str | None = None) -> Iterator[None]:
     """Within this block, FSM storage uses `session` and leaves committing to its owner: its
     statements go on the session's driver connection, its writes deferred until due
-    (storage/hot.py). With `reporter_key` (a person's update), its first read brings that
+    (storage/hot/). With `reporter_key` (a person's update), its first read brings that
     reporter's row along."""
     hot.enable(session)
     token = _update.set(_Joined(session, reporter_key=reporter_key))
@@ -110,7 +110,7 @@ _UPDATE = {column: update(_FSM).where(_FSM.c.key == bindparam("k"))
            for column in COLUMNS}
 _DROP_EMPTY = delete(_FSM).where(_FSM.c.key == bindparam("k"), _FSM.c.state.is_(None),
                                  _FSM.c.data.is_(None))
-# An update's own writes (storage/hot.py): whole rows, deferred until they are due.
+# An update's own writes (storage/hot/): whole rows, deferred until they are due.
 _READ_HOT = hot.Hot(_READ)
 _ROW = {"state": bindparam("state"), "data": bindparam("data"), "updated_at": bindparam("now")}
 _INSERT_ROW = hot.Hot(insert(_FSM).values(key=bindparam("k"), **_ROW))
@@ -221,7 +221,7 @@ class SQLStorage(BaseStorage):
             )
 
     async def _defer(self, joined: _Joined, key: str, column: str, value: str | None) -> None:
-        """Change the row as it will be; the statement runs when due (storage/hot.py)."""
+        """Change the row as it will be; the statement runs when due (storage/hot/)."""
         state, data = await self._read(key)
         joined.rows[key] = (value, data) if column == "state" else (state, value)
         await hot.defer(joined.session, joined.writes)

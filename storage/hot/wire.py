@@ -1,0 +1,212 @@
+"""Hot statements on the wire: compiled once per dialect, sent straight to the driver
+connection, on a session's own (`Driver`) or on one borrowed from the pool (`Raw`).
+What they are for, and when each way is taken: storage/hot/__init__.py."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import SessionTransaction
+from sqlalchemy.sql import ClauseElement, Select
+from sqlalchemy.util import greenlet_spawn
+
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]  # the parameters, in the order the SQL takes them
+    binds: tuple[Processor, ...]
+    results: tuple[Processor, ...]
+
+
+class Hot:
+    """A statement compiled once per dialect, to run on the driver connection."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+
+    def compiled(self, dialect: Dialect) -> _Compiled:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = _compile(self.statement, dialect)
+        return compiled
+
+
+def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
+    compiled = statement.compile(dialect=dialect)
+    names = tuple(compiled.positiontup or ())
+    binds = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+                  for name in names)
+    columns = statement.selected_columns if isinstance(statement, Select) else ()
+    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
+                    for column in columns)
+    return _Compiled(str(compiled), names, binds, results)
+
+
+# A deferred write: the statement, its parameters, and what to run instead if it changed no
+# row (an UPDATE of a row deleted meanwhile), or None.
+Write = tuple[Hot, Mapping[str, Any], "tuple[Hot, Mapping[str, Any]] | None"]
+Collector = Callable[[], list[Write]]  # gives the writes deferred by one of the update's parts
+
+
+class Wire:
+    """Sends hot statements to a driver connection: asyncpg's, or aiosqlite's."""
+
+    dialect: Dialect
+    driver: Any
+    collectors: list[Collector]
+
+    @property
+    def postgresql(self) -> bool:
+        return self.dialect.name == "postgresql"
+
+    async def run(self, hot: Hot, params: Mapping[str, Any]) -> int:
+        """Run a statement that returns no rows; how many rows it changed."""
+        changed = await self._send(hot, params, rows=False)
+        assert isinstance(changed, int)
+        return changed
+
+    async def rows(self, hot: Hot, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """The statement's rows, as plain values."""
+        found = await self._send(hot, params, rows=True)
+        assert isinstance(found, list)
+        return found
+
+    async def _send(self, hot: Hot, params: Mapping[str, Any], *, rows: bool
+                    ) -> int | list[tuple[Any, ...]]:
+        """The statement's rows (`rows`), or the count of rows it changed."""
+        compiled, args = self._bound(hot, params)
+        try:
+            if self.postgresql:
+                if rows:
+                    return [_row(compiled, row)
+                            for row in await self.driver.fetch(compiled.sql, *args)]
+                status: str = await self.driver.execute(compiled.sql, *args)
+                return int(status.rsplit(" ", 1)[-1]) if status[-1:].isdigit() else 0
+            cursor = await self.driver.execute(compiled.sql, args)
+            try:
+                if rows:
+                    return [_row(compiled, row) for row in await cursor.fetchall()]
+                return int(cursor.rowcount)
+            finally:
+                await cursor.close()
+        except Exception:
+            if self.postgresql and self.driver.is_closed():
+                # Past SQLAlchemy, nobody else would see that this connection is dead.
+                await self._invalidate()
+            raise
+
+    async def _invalidate(self) -> None:
+        """Tell the pool the connection is dead (`_borrowed` does it for a borrowed one)."""
+
+    def _bound(self, hot: Hot, params: Mapping[str, Any]) -> tuple[_Compiled, list[Any]]:
+        compiled = hot.compiled(self.dialect)
+        return compiled, [value if process is None else process(value)
+                          for process, value in zip(compiled.binds,
+                                                    (params[n] for n in compiled.names),
+                                                    strict=True)]
+
+    def _take(self) -> list[Write]:
+        """The deferred writes, now due: each collector gives its own, in order, once."""
+        collectors, self.collectors = self.collectors, []
+        return [write for collect in collectors for write in collect()]
+
+    async def _run_writes(self, writes: list[Write]) -> None:
+        for hot, params, otherwise in writes:
+            if not await self.run(hot, params) and otherwise is not None:
+                await self.run(*otherwise)
+
+
+@dataclass
+class Driver(Wire):
+    """A session's connection for one of its transactions, as the driver sees it."""
+
+    transaction: SessionTransaction
+    connection: Connection
+    dialect: Dialect
+    adapted: Any  # SQLAlchemy's DBAPI adapter around the driver connection
+    driver: Any
+    # Collects the deferred writes when they are due (each collector once, in order).
+    collectors: list[Collector] = field(default_factory=list)
+
+    @classmethod
+    def on(cls, transaction: SessionTransaction, connection: Connection) -> Driver:
+        fairy = connection.connection
+        return cls(transaction, connection, connection.dialect, fairy.dbapi_connection,
+                   fairy.driver_connection)
+
+    async def begin(self) -> None:
+        # SQLAlchemy's asyncpg adapter begins at its own first statement, and ours go past it;
+        # SQLite's transaction began with the session's connection (storage/db.py).
+        if self.postgresql and not self.adapted._started:
+            await self.adapted._start_transaction()
+
+    async def _invalidate(self) -> None:
+        await greenlet_spawn(self.connection.invalidate)
+
+    async def flush(self, *, alone: bool) -> None:
+        """Run the deferred writes; with `alone` (the commit) a single one runs by itself."""
+        writes = self._take()
+        if not writes:
+            return
+        if not (alone and len(writes) == 1):
+            await self.begin()
+        await self._run_writes(writes)
+
+
+@dataclass
+class Raw(Wire):
+    """A session's hot statements on PostgreSQL while it has no transaction: each borrows a
+    pooled connection for itself (a read), or for the writes deferred until the commit. Never
+    held across anything else, so the session taking a connection of its own cannot find the
+    pool emptied by the update itself."""
+
+    engine: AsyncEngine
+    dialect: Dialect
+    collectors: list[Collector] = field(default_factory=list)
+    driver: Any = None  # the borrowed connection's, while it is borrowed
+
+    async def rows(self, hot: Hot, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        async with self._borrowed():
+            return await super().rows(hot, params)
+
+    async def commit(self) -> None:
+        """Run the deferred writes: one by itself, more in a transaction of their own."""
+        writes = self._take()
+        if not writes:
+            return
+        async with self._borrowed():
+            if len(writes) == 1:
+                await self._run_writes(writes)
+            else:
+                async with self.driver.transaction():
+                    await self._run_writes(writes)
+
+    @asynccontextmanager
+    async def _borrowed(self) -> AsyncIterator[None]:
+        fairy = await self.engine.raw_connection()
+        self.driver = fairy.driver_connection
+        try:
+            yield
+        except BaseException:
+            # Whatever failed (the server, a cancelled statement, a rollback), the connection
+            # is not handed on in a state nobody checked: the pool opens a new one instead.
+            await greenlet_spawn(fairy.invalidate)
+            raise
+        else:
+            await greenlet_spawn(fairy.close)
+        finally:
+            self.driver = None
+
+
+def _row(compiled: _Compiled, row: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(value if process is None else process(value)
+                 for process, value in zip(compiled.results, row, strict=True))
