@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from types import SimpleNamespace
 
 import pytest
@@ -10,6 +11,7 @@ from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from redis.asyncio import Redis
+from redis.exceptions import LockNotOwnedError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin.views.privacy import PrivacyView
@@ -126,6 +128,66 @@ async def test_a_burst_of_commands_waits_for_a_connection_rather_than_failing(
         assert 0 < opened <= redis_state.MAX_CONNECTIONS
     finally:
         await client.aclose()
+
+
+class _Held:
+    """Stands for a held redis-py Lock: counts renewals; `swallow` loses a cancellation that
+    reaches a renewal under way, as redis-py's was seen to under load."""
+
+    def __init__(self, *, swallow: bool = False, fail: bool = False) -> None:
+        self.swallow, self.fail = swallow, fail
+        self.renewals = 0
+        self.renewing = asyncio.Event()
+
+    async def reacquire(self) -> bool:
+        self.renewals += 1
+        self.renewing.set()
+        if self.fail:
+            raise LockNotOwnedError("Cannot reacquire a lock that's no longer owned")
+        if self.swallow:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(3600)
+        return True
+
+
+async def test_a_persons_lock_is_renewed_until_their_update_ends(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(redis_state, "LOCK_SECONDS", 0.03)
+    held = _Held()
+    renewal = redis_state.Renewal(held)  # type: ignore[arg-type]
+    await asyncio.sleep(0.1)
+    assert held.renewals >= 2
+    await asyncio.wait_for(renewal.stop(), 1)
+    done = held.renewals
+    await asyncio.sleep(0.1)
+    assert renewal.task.done() and held.renewals == done
+
+
+async def test_a_renewal_whose_cancellation_is_lost_still_stops(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    # Seen under bench/load.py with two worker processes: the renewal's task, cancelled inside
+    # redis-py, went on renewing; the finished update waited on it until the process was
+    # stopped, and the person's next update waited on their lock as long.
+    monkeypatch.setattr(redis_state, "LOCK_SECONDS", 0.03)
+    held = _Held(swallow=True)
+    renewal = redis_state.Renewal(held)  # type: ignore[arg-type]
+    await asyncio.wait_for(held.renewing.wait(), 1)
+    await asyncio.wait_for(renewal.stop(), redis_state.STOP_WAIT + 1)
+    assert renewal.task.done()
+    await asyncio.sleep(0.1)
+    assert held.renewals == 1  # nothing renewed after the update ended
+    assert "outlived" not in caplog.text
+
+
+async def test_a_lock_that_cannot_be_renewed_is_left_to_expire(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(redis_state, "LOCK_SECONDS", 0.03)
+    held = _Held(fail=True)
+    renewal = redis_state.Renewal(held)  # type: ignore[arg-type]
+    await asyncio.sleep(0.1)
+    assert renewal.task.done() and held.renewals == 1
+    assert "could not renew a conversation lock: LockNotOwnedError" in caplog.text
+    await asyncio.wait_for(renewal.stop(), 1)
 
 
 @pytest.mark.parametrize("in_redis", [False, True])
