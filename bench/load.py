@@ -8,8 +8,11 @@ lets the worker go on) arriving at the fake. Saturation: workers answer as soon 
 arrives. Realistic: each waits 2 s between answers on average (each pause drawn from 1.5-2.5 s;
 --steady-pause: exactly 2 s), starts spread over the first 2 s. CPU ms/upd is
 the bot process's own CPU time over the timed run per update: steadier than throughput on a
-shared machine. By webhook the fake delivers as Telegram does: up to 40 requests at once on
-connections kept open, a chat's updates one at a time.
+shared machine. Lockstep (not a goal's run): every worker takes each step together, the
+next when all have their reply, and the bot's CPU time is printed per step: where the cost of
+an update lies, with little of saturation's contention in it. By webhook the fake delivers as
+Telegram does: up to 40 requests at once on connections kept open, a chat's updates one at a
+time.
 Goals: saturated throughput >= 0.5x the echo bot's; p99 < 50 ms realistic on SQLite. With
 --echo the echo bot runs each run ours does: its realistic p99 is what the harness and aiogram
 cost with no bot behind them, the floor under ours.
@@ -19,7 +22,7 @@ of CPU an update back to back): --repeat N makes N rounds, each ours then the ec
 judges the goals by the median of the rounds' ratios and p99s.
 
 Run: .venv/bin/python -m bench.load [--workers 200] [--db sqlite|postgresql]
-     [--mode polling|webhook] [--run saturation|realistic|both] [--echo] [--repeat N]
+     [--mode polling|webhook] [--run saturation|realistic|both|lockstep] [--echo] [--repeat N]
      [--by-step] [--steady-pause] [--processes N --redis URL]
 """
 
@@ -47,6 +50,7 @@ PAUSE = 2.0  # a person tapping on a phone, between answers (realistic run), on 
 # end of one run 16 submissions were sent within 50 ms; such clumps held most of its slowest 1 %.
 PAUSE_SPREAD = 0.25  # each pause drawn from PAUSE * (1 +- PAUSE_SPREAD)
 REPLY_TIMEOUT = 60.0
+LOCKSTEP_SETTLE = 0.05  # after a lockstep step's last reply, for the bot's work that follows it
 GOAL_RATIO, GOAL_P99_MS = 0.5, 50.0
 # (kind, payload, step whose keyboard the reply carries; "" = the thanks with the reference)
 SCRIPT: tuple[tuple[str, str, str], ...] = (
@@ -92,6 +96,7 @@ class Result:
     failures: list[str] = field(default_factory=list)
     by_step: list[list[float]] = field(default_factory=list)  # SCRIPT's steps' latencies
     cpu_seconds: float = 0.0  # the bot process's, over the timed run
+    cpu_by_step: list[float] = field(default_factory=list)  # the lockstep run's, each step's
 
     @property
     def cpu_ms_per_update(self) -> float:
@@ -134,19 +139,24 @@ class Worker:
 
     async def run(self, pause: float, start_delay: float, spread: float = 0.0) -> None:
         await asyncio.sleep(start_delay)
-        for index, (kind, payload, step) in enumerate(SCRIPT):
+        for index in range(len(SCRIPT)):
             if index and pause:
                 await asyncio.sleep(random.uniform(pause * (1 - spread), pause * (1 + spread)))
-            future = asyncio.get_running_loop().create_future()
-            self._waiting = (expects(self.bot, step), future)
-            queued = time.perf_counter()
-            if kind == "send":
-                await self.chat.send(payload.format(code=self.code), wait=False)
-            else:
-                await self.chat.click_data(f"r|{payload}", self._message_id, wait=False)
-            message, at = await asyncio.wait_for(future, REPLY_TIMEOUT)
-            self.latencies.append(at - queued)
-            self.last_reply_at, self._message_id = at, message["message_id"]
+            await self.step(index)
+
+    async def step(self, index: int) -> None:
+        """Send the script's answer `index` and wait for the reply it brings."""
+        kind, payload, step = SCRIPT[index]
+        future = asyncio.get_running_loop().create_future()
+        self._waiting = (expects(self.bot, step), future)
+        queued = time.perf_counter()
+        if kind == "send":
+            await self.chat.send(payload.format(code=self.code), wait=False)
+        else:
+            await self.chat.click_data(f"r|{payload}", self._message_id, wait=False)
+        message, at = await asyncio.wait_for(future, REPLY_TIMEOUT)
+        self.latencies.append(at - queued)
+        self.last_reply_at, self._message_id = at, message["message_id"]
 
 
 async def measure(config: Config) -> Result:
@@ -195,13 +205,17 @@ async def _drive(config: Config, fake: FakeTelegram, code: str, pid: int) -> Res
     await warm_up.run(0.0, 0.0)
     del workers[100_000]
     realistic = config.run == "realistic"
+    cpu_by_step: list[float] = []
     with harness.steady_collector():
         cpu_before = harness.cpu_seconds(pid)
         started = time.perf_counter()
-        outcomes = await asyncio.gather(
-            *(worker.run(PAUSE if realistic else 0.0,
-                         random.uniform(0, PAUSE) if realistic else 0, config.spread)
-              for worker in workers.values()), return_exceptions=True)
+        if config.run == "lockstep":
+            outcomes = await _in_lockstep(list(workers.values()), pid, cpu_by_step)
+        else:
+            outcomes = await asyncio.gather(
+                *(worker.run(PAUSE if realistic else 0.0,
+                             random.uniform(0, PAUSE) if realistic else 0, config.spread)
+                  for worker in workers.values()), return_exceptions=True)
     finished = max((w.last_reply_at for w in workers.values()), default=started)
     cpu = harness.cpu_seconds(pid) - cpu_before
     fake.call_hooks.remove(on_call)
@@ -212,7 +226,26 @@ async def _drive(config: Config, fake: FakeTelegram, code: str, pid: int) -> Res
     by_step = [[worker.latencies[step] for worker in workers.values()
                 if len(worker.latencies) > step] for step in range(len(SCRIPT))]
     return Result(config, latencies, finished - started, harness.peak_rss_kb(pid), None,
-                  failures, by_step, cpu)
+                  failures, by_step, cpu, cpu_by_step)
+
+
+async def _in_lockstep(workers: list[Worker], pid: int,
+                       cpu_by_step: list[float]) -> list[BaseException | None]:
+    """Every worker takes the script's step together, the next once all have their reply and
+    the bot has finished what follows it (a tap's answer comes after its question): the bot's
+    CPU time over each step, in `cpu_by_step`. A worker that fails takes no further step."""
+    outcomes: list[BaseException | None] = [None] * len(workers)
+    for index in range(len(SCRIPT)):
+        before = harness.cpu_seconds(pid)
+        going = [n for n, outcome in enumerate(outcomes) if outcome is None]
+        results = await asyncio.gather(*(workers[n].step(index) for n in going),
+                                       return_exceptions=True)
+        await asyncio.sleep(LOCKSTEP_SETTLE)
+        cpu_by_step.append(harness.cpu_seconds(pid) - before)
+        for n, result in zip(going, results, strict=True):
+            if isinstance(result, BaseException):
+                outcomes[n] = result
+    return outcomes
 
 
 HEADER = (f"{'bot':<11}{'db':<11}{'mode':<8}{'run':<11}{'workers':>7}{'updates':>8}"
@@ -231,11 +264,16 @@ def row(result: Result) -> str:
 
 
 def steps(result: Result) -> str:
-    """p50 and p99 of each step of the script: which answer the latency comes from."""
+    """p50 and p99 of each step of the script: which answer the latency comes from; after a
+    lockstep run, the bot's CPU time per update of each step too."""
+    def cpu(index: int, replies: int) -> str:
+        if index >= len(result.cpu_by_step) or not replies:
+            return ""
+        return f"  CPU {1000 * result.cpu_by_step[index] / replies:5.2f} ms/upd"
     return "\n".join(
         f"  step {index:>2} {SCRIPT[index][1].split('|')[0][:12]:<13} "
         f"p50 {result.percentile(50, latencies):7.1f} ms  "
-        f"p99 {result.percentile(99, latencies):7.1f} ms"
+        f"p99 {result.percentile(99, latencies):7.1f} ms{cpu(index, len(latencies))}"
         for index, latencies in enumerate(result.by_step) if latencies)
 
 
@@ -330,7 +368,7 @@ async def run(args: argparse.Namespace) -> bool:
         for config in configs:
             rounds[-1].append(await measure(config))
             print(row(rounds[-1][-1]), flush=True)
-            if args.by_step and config.bot == "nearmiss":
+            if args.by_step and config.bot == "nearmiss" or config.run == "lockstep":
                 print(steps(rounds[-1][-1]), flush=True)
     return verdict_over(rounds)
 
@@ -340,7 +378,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=200)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--mode", choices=("polling", "webhook"), default="polling")
-    parser.add_argument("--run", choices=("saturation", "realistic", "both"), default="both")
+    parser.add_argument("--run", choices=("saturation", "realistic", "both", "lockstep"),
+                        default="both",
+                        help="lockstep: every worker takes each step together, and the bot's "
+                             "CPU time is printed step by step (where an update's cost is)")
     parser.add_argument("--by-step", action="store_true",
                         help="also print each step's p50 and p99 (step 0 is /start CODE)")
     parser.add_argument("--steady-pause", action="store_true",

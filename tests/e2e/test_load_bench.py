@@ -9,7 +9,7 @@ import time
 import pytest
 
 from bench import harness
-from bench.load import SCRIPT, Config, Result, measure, verdict, verdict_over
+from bench.load import SCRIPT, Config, Result, measure, steps, verdict, verdict_over
 from tests.helpers.backend import ON_POSTGRES
 from tests.helpers.redis_server import REDIS_URL, needs_redis
 
@@ -24,6 +24,19 @@ async def test_the_load_harness_files_every_workers_report() -> None:
     # each step's latencies, one per worker, are the same figures split by the script's step
     assert [len(step) for step in result.by_step] == [3] * len(SCRIPT)
     assert sorted(x for step in result.by_step for x in step) == sorted(result.latencies)
+
+
+async def test_a_lockstep_run_gives_the_bots_cpu_time_step_by_step() -> None:
+    result = await measure(Config("nearmiss", "sqlite", "polling", "lockstep", workers=3))
+    assert result.failures == [] and result.stored == 3
+    assert [len(step) for step in result.by_step] == [3] * len(SCRIPT)
+    assert len(result.cpu_by_step) == len(SCRIPT)
+    # the steps' CPU is the run's, split (the clock ticks in hundredths of a second)
+    assert all(cpu >= 0 for cpu in result.cpu_by_step)
+    assert sum(result.cpu_by_step) == pytest.approx(result.cpu_seconds, abs=0.02)
+    assert sum(result.cpu_by_step) > 0
+    printed = steps(result).splitlines()
+    assert len(printed) == len(SCRIPT) and all(" CPU " in line for line in printed)
 
 
 def _result(bot: str, run: str, latency: float, updates: int = 100) -> Result:
