@@ -29,6 +29,7 @@ class Lanes:
         self._queues: dict[int, deque[OutboxMessage]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._changed = asyncio.Event()
+        self._abandoned = False
         self.held = 0  # rows claimed and not yet settled (in flight included)
         self.failure: BaseException | None = None
 
@@ -60,14 +61,18 @@ class Lanes:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def abandon(self) -> None:
-        """Cancel every lane at once (the sender itself was cancelled or killed)."""
+        """Cancel every lane at once (the sender itself was cancelled or killed). A lane whose
+        cancellation is lost (Python 3.11's asyncio.wait_for drops one that arrives as what it
+        waits for completes: storage/redis_state.py) stops after the send in hand all the same,
+        its other rows left claimed, as a cancelled lane's are."""
+        self._abandoned = True
         for task in self._tasks:
             task.cancel()
         await self.finish()
 
     async def _run(self, chat_id: int, queue: deque[OutboxMessage]) -> None:
         try:
-            while queue and not self._stopping():
+            while queue and not self._abandoned and not self._stopping():
                 delivered = await self._deliver(queue[0])
                 queue.popleft()
                 self.held -= 1
