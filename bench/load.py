@@ -368,7 +368,7 @@ async def run(args: argparse.Namespace) -> bool:
         for config in configs:
             rounds[-1].append(await measure(config))
             print(row(rounds[-1][-1]), flush=True)
-            if args.by_step and config.bot == "nearmiss" or config.run == "lockstep":
+            if (args.by_step and config.bot == "nearmiss") or config.run == "lockstep":
                 print(steps(rounds[-1][-1]), flush=True)
     return verdict_over(rounds)
 

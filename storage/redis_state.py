@@ -89,10 +89,8 @@ class Renewal:
         self.task.add_done_callback(_note_end)
 
     async def _run(self) -> None:
-        while not self.stopped:
+        while not self.stopped:  # checked after each renewal, whose cancellation may be lost
             await asyncio.sleep(LOCK_SECONDS / 3)
-            if self.stopped:
-                return
             try:
                 await self.held.reacquire()
             except RedisError as error:  # Redis gone, or the lock already lost: it just expires
