@@ -7,7 +7,6 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.i18n import Translator
 from bot.middlewares import CommitMiddleware, DatabaseMiddleware, PersonMiddleware
 from bot.routers import fallback, groups, join, language, privacy, report, start
+from bot.session import JsonSession
 from bot.turn import TurnMiddleware
 from conversations import N_, Msg
 from nearmiss.settings import Settings, identity_key, locales_dir
@@ -43,9 +43,9 @@ COMMANDS = (
 def create_bot(settings: Settings) -> Bot:
     """A Bot that speaks HTML to Telegram, or to TELEGRAM_API_URL when that is set."""
     assert settings.bot_token is not None
-    session = None
+    session = JsonSession()
     if settings.telegram_api_url:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+        session = JsonSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     bot = Bot(settings.bot_token.get_secret_value(), session=session,
               default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     bot.session.middleware(KeepResponseTypes())

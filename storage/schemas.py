@@ -33,6 +33,15 @@ class ReporterRow:
 
 
 @dataclass(frozen=True)
+class TeamRow:
+    """A team as the bot names it to someone joining: its id and name, read as plain columns
+    (the ORM's Team loads its places too)."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
 class ReportCreate:
     """Everything needed to store a submitted report."""
 

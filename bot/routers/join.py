@@ -10,7 +10,7 @@ from bot.filters import IN_PRIVATE, Checked
 from bot.reporting import begin
 from bot.turn import Flow, Turn
 from conversations import N_, Msg
-from storage.models import Team
+from storage.schemas import TeamRow
 
 
 async def ask_for_code(turn: Turn) -> None:
@@ -56,7 +56,7 @@ async def _join_with(turn: Turn, code: str) -> None:
     await _join(turn, team)
 
 
-async def _join(turn: Turn, team: Team) -> None:
+async def _join(turn: Turn, team: TeamRow) -> None:
     assert turn.reporter is not None
     if turn.reporter.team_id == team.id:
         welcome = Msg(N_("You're already part of {team}."), {"team": team.name})

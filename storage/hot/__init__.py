@@ -19,7 +19,9 @@ A tapped answer is then two round trips: the read and the write.
 
 On PostgreSQL, until the update's session begins a transaction of its own, these statements do
 not go through the session at all: each read, and the deferred writes when the update commits,
-borrow a connection from the engine's pool for just that long (`Raw`, in wire.py). An update
+borrow a connection for just that long (`Raw`, in wire.py), from asyncpg's own pool made for
+the engine (pool.py: cheaper to borrow from than SQLAlchemy's, whose checkout and checkin run
+in greenlets; sessions keep SQLAlchemy's). An update
 that only reads its row and writes it back then never builds the session's transaction,
 connection and commit, which timed alone took more CPU than the two statements. When the
 session does begin (an ORM statement, a report filed), the writes still deferred move into its

@@ -15,6 +15,8 @@ from sqlalchemy.orm import SessionTransaction
 from sqlalchemy.sql import ClauseElement, Select
 from sqlalchemy.util import greenlet_spawn
 
+from storage.hot.pool import pool_for
+
 Processor = Callable[[Any], Any] | None
 
 
@@ -165,9 +167,9 @@ class Driver(Wire):
 @dataclass
 class Raw(Wire):
     """A session's hot statements on PostgreSQL while it has no transaction: each borrows a
-    pooled connection for itself (a read), or for the writes deferred until the commit. Never
-    held across anything else, so the session taking a connection of its own cannot find the
-    pool emptied by the update itself."""
+    connection from the engine's hot pool (pool.py) for itself (a read), or for the writes
+    deferred until the commit. Never held across anything else, so an update never waits for
+    a connection while holding one."""
 
     engine: AsyncEngine
     dialect: Dialect
@@ -192,19 +194,19 @@ class Raw(Wire):
 
     @asynccontextmanager
     async def _borrowed(self) -> AsyncIterator[None]:
-        fairy = await self.engine.raw_connection()
-        self.driver = fairy.driver_connection
+        pool = await pool_for(self.engine)
+        connection = await pool.acquire()
+        self.driver = connection
         try:
             yield
         except BaseException:
             # Whatever failed (the server, a cancelled statement, a rollback), the connection
             # is not handed on in a state nobody checked: the pool opens a new one instead.
-            await greenlet_spawn(fairy.invalidate)
+            connection.terminate()
             raise
-        else:
-            await greenlet_spawn(fairy.close)
         finally:
             self.driver = None
+            await pool.release(connection)
 
 
 def _row(compiled: _Compiled, row: Sequence[Any]) -> tuple[Any, ...]:

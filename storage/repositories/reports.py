@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import hot
 from storage.models import PatternCheck, Report, ReportFactor, ReportIdentity, ReportTold
 from storage.references import next_reference
 from storage.repositories.report_search import filter_conditions, sort_order
@@ -20,8 +21,8 @@ from storage.vocab import FACTORS, REPORT_STATUSES, SEVERITIES, TIERS
 
 # Built once, used at every submission: see storage/fsm.py on prebuilt statements.
 _REPORTS = Report.__table__
-_STORED_FOR = select(_REPORTS.c.id, _REPORTS.c.reference).where(
-    _REPORTS.c.draft_key == bindparam("draft"))
+_STORED_FOR = hot.Hot(select(_REPORTS.c.id, _REPORTS.c.reference).where(
+    _REPORTS.c.draft_key == bindparam("draft")))
 _INSERT_REPORT = insert(_REPORTS)
 _INSERT_TOLD = insert(ReportTold.__table__)
 _INSERT_IDENTITY = insert(ReportIdentity.__table__)
@@ -181,8 +182,8 @@ class ReportRepository:
 
     async def _stored_for(self, draft_key: str) -> StoredReport | None:
         """The report stored for a draft, if any."""
-        row = (await self.session.execute(_STORED_FOR, {"draft": draft_key})).first()
-        return StoredReport(row.id, row.reference) if row is not None else None
+        row = await hot.first(self.session, _STORED_FOR, {"draft": draft_key})
+        return StoredReport(*row) if row is not None else None
 
 
 @dataclass(frozen=True)

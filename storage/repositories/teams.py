@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import hot
 from storage.models import Place, Team
+from storage.schemas import TeamRow
 
 # No 0/O, 1/I/L: codes are read aloud at handovers and typed from paper.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -21,9 +22,11 @@ _PLACE = Place.__table__
 _PLACE_NAMES = hot.Hot(select(_PLACE.c.name)
                        .where(_PLACE.c.team_id == bindparam("team"), _PLACE.c.active.is_(True))
                        .order_by(_PLACE.c.position, _PLACE.c.name))
-_PLACE_ID = select(_PLACE.c.id).where(_PLACE.c.team_id == bindparam("team"),
-                                      _PLACE.c.name == bindparam("name"),
-                                      _PLACE.c.active.is_(True))
+_TEAM = Team.__table__
+_TEAM_BY_CODE = hot.Hot(select(_TEAM.c.id, _TEAM.c.name).where(_TEAM.c.code == bindparam("code")))
+_PLACE_ID = hot.Hot(select(_PLACE.c.id).where(_PLACE.c.team_id == bindparam("team"),
+                                              _PLACE.c.name == bindparam("name"),
+                                              _PLACE.c.active.is_(True)))
 
 
 def new_join_code() -> str:
@@ -54,12 +57,14 @@ class TeamRepository:
         """Return a team by id."""
         return await self.session.get(Team, team_id)
 
-    async def get_by_code(self, *, code: str) -> Team | None:
-        """Return the team a typed join code belongs to."""
+    async def get_by_code(self, *, code: str) -> TeamRow | None:
+        """Return the team a typed join code belongs to (its id and name: what joining
+        needs, read without the ORM and the places it would load along)."""
         normalised = normalise_code(code)
         if not normalised:
             return None
-        return await self.session.scalar(select(Team).where(Team.code == normalised))
+        row = await hot.first(self.session, _TEAM_BY_CODE, {"code": normalised})
+        return TeamRow(id=row[0], name=row[1]) if row is not None else None
 
     async def get_by_name(self, *, name: str) -> Team | None:
         """Return a team by its exact name."""
@@ -75,7 +80,8 @@ class TeamRepository:
 
     async def place_id(self, *, team_id: int, name: str) -> int | None:
         """The id of the team's active place named exactly `name`; None for a typed place."""
-        return await self.session.scalar(_PLACE_ID, {"team": team_id, "name": name})
+        row = await hot.first(self.session, _PLACE_ID, {"team": team_id, "name": name})
+        return row[0] if row is not None else None
 
     async def places(self, *, team_id: int) -> builtins.list[Place]:
         """Return a team's active places in button order."""

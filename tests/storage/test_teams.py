@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.models import Place, Team
 from storage.repositories import TeamRepository, new_join_code, normalise_code
 from storage.repositories.teams import CODE_ALPHABET, CODE_LENGTH
+from storage.schemas import TeamRow
 
 
 def test_join_codes_use_only_unambiguous_characters() -> None:
@@ -38,13 +39,13 @@ async def test_create_team_with_places_and_find_it_by_a_typed_code(
     async with sessionmaker() as session:
         teams = TeamRepository(session)
         found = await teams.get_by_code(code=" abcd-efgh ")
-        assert found is not None and found.id == team_id
-        assert [p.name for p in found.places] == ["Lounge", "Garden"]
+        assert found == TeamRow(id=team_id, name="Oak House")
         assert await teams.get_by_code(code="ZZZZZZZZ") is None
         assert await teams.get_by_code(code=" - ") is None
-        assert (await teams.get(team_id=team_id)) is found
-        assert (await teams.get_by_name(name="Oak House")) is found
-        assert found.created_at.tzinfo is not None
+        team = await teams.get(team_id=team_id)
+        assert team is not None and [p.name for p in team.places] == ["Lounge", "Garden"]
+        assert (await teams.get_by_name(name="Oak House")) is team
+        assert team.created_at.tzinfo is not None
 
 
 async def _set_code(
