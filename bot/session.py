@@ -5,21 +5,20 @@ nested ones (a question's keyboard) dumped to JSON one by one, and the whole for
 percent-encoded character by character. The Bot API takes an application/json body for any
 call that uploads no file, and one json.dumps of the prepared parameters is all that needs.
 A call with a file (an InputFile among its parameters) still goes as multipart form data.
-Everything else (the URL, timeouts, errors, how the answer is read) is aiogram's own.
+Only the body is ours: the request, timeouts, errors and reading the answer stay aiogram's
+(`make_request` posts whatever `build_form_data` gives it, and aiohttp sends a payload with
+its own content type).
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import TelegramMethod
-from aiogram.methods.base import TelegramType
-from aiohttp import ClientError
-
-JSON_HEADERS = {"Content-Type": "application/json"}
+from aiohttp import FormData
+from aiohttp.payload import BytesPayload
 
 
 class JsonSession(AiohttpSession):
@@ -40,23 +39,9 @@ class JsonSession(AiohttpSession):
             return None
         return self.json_dumps(body).encode()
 
-    async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType],
-                           timeout: int | None = None) -> TelegramType:
+    def build_form_data(self, bot: Bot, method: TelegramMethod[Any]
+                        ) -> FormData:
         body = self.json_body(bot, method)
-        if body is None:
-            return await super().make_request(bot, method, timeout)
-        session = await self.create_session()
-        url = self.api.api_url(token=bot.token, method=method.__api_method__)
-        try:
-            async with session.post(url, data=body, headers=JSON_HEADERS,
-                                    timeout=self.timeout if timeout is None else timeout
-                                    ) as response:
-                content = await response.text()
-        except TimeoutError as error:
-            raise TelegramNetworkError(method=method, message="Request timeout error") from error
-        except ClientError as error:
-            raise TelegramNetworkError(method=method,
-                                       message=f"{type(error).__name__}: {error}") from error
-        checked = self.check_response(bot=bot, method=method, status_code=response.status,
-                                      content=content)
-        return cast(TelegramType, checked.result)
+        if body is None:  # a file: prepared again as aiogram's form (uploads are rare)
+            return super().build_form_data(bot, method)
+        return BytesPayload(body, content_type="application/json")  # type: ignore[return-value]
