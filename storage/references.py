@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from sqlalchemy import Integer, text
-from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import hot
 
 # One upsert, so the row lock (PostgreSQL) or write lock (SQLite) makes it race-free. Written
 # out because SQLite and PostgreSQL spell it alike, and SQLAlchemy 2.0 compiles its dialect
 # upserts afresh on every call (they are never cached) while a text() statement is built once.
-_BUMP = text(
+_BUMP = hot.Hot(text(
     "INSERT INTO reference_counters (year, last) VALUES (:year, 1) "
     "ON CONFLICT (year) DO UPDATE SET last = reference_counters.last + 1 RETURNING last"
-).columns(last=Integer)
+).columns(last=Integer))
 
 
 def format_reference(*, year: int, number: int) -> str:
@@ -19,7 +20,7 @@ def format_reference(*, year: int, number: int) -> str:
     return f"NM-{year}-{number:04d}"
 
 
-async def next_reference(session: AsyncSession, *, year: int) -> str:
+async def next_reference(db: hot.Statements, *, year: int) -> str:
     """Allocate the next reference of a year (rolled back with the caller's transaction)."""
-    number = (await session.execute(_BUMP, {"year": year})).scalar_one()
+    [(number,)] = await db.rows(_BUMP, {"year": year})
     return format_reference(year=year, number=number)

@@ -27,14 +27,21 @@ connection and commit, which timed alone took more CPU than the two statements. 
 session does begin (an ORM statement, a report filed), the writes still deferred move into its
 transaction, ahead of its first statement, as before.
 
+A submission's statements are hot as well (`transaction`, used by
+storage/repositories/reports.py): the reference bump, the report and its rows, inserted with
+the columns' own defaults (`Insert`). On PostgreSQL they run in a transaction of their own on
+a borrowed connection, with the writes deferred so far first in it; through the session they
+had cost about a quarter of the submitting update's CPU in bench/load.py's profile.
+
 Only sessions `enable`d (the bot's per-update ones) take this path; elsewhere the same
 statements run through SQLAlchemy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
@@ -42,10 +49,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.util import await_only
 
-from storage.hot.wire import Collector, Driver, Hot, Raw, Write
+from storage.hot.wire import INTEGRITY_ERRORS, Collector, Driver, Hot, Insert, Raw, Write
 
-__all__ = ["Hot", "Write", "commit", "defer", "enable", "enabled", "first", "install",
-           "remember", "rows"]
+__all__ = ["INTEGRITY_ERRORS", "Hot", "Insert", "Statements", "Write", "commit", "defer",
+           "enable", "enabled", "first", "install", "remember", "rows", "transaction"]
 ENABLED = "nearmiss.hot"  # session.info: this session's driver, while its transaction lasts
 AHEAD = "nearmiss.hot.ahead"  # session.info: rows read ahead (`remember`), until first asked for
 PENDING = "nearmiss.hot.pending"  # connection.info: the writes deferred on it
@@ -90,7 +97,7 @@ async def rows(session: AsyncSession, hot: Hot, params: Mapping[str, Any]
                ) -> list[tuple[Any, ...]]:
     """The statement's rows, as plain values."""
     if not enabled(session):
-        return [tuple(row) for row in await session.execute(hot.statement, params)]
+        return await _Through(session).rows(hot, params)
     if (raw := _raw(session)) is not None:
         # Deferred writes wait: no hot read depends on them (an update reads a person's FSM
         # row once, storage/fsm.py), and they are due only at the commit.
@@ -111,6 +118,64 @@ async def first(session: AsyncSession, hot: Hot, params: Mapping[str, Any]
             return ahead.pop(key)
     found = await rows(session, hot, params)
     return found[0] if found else None
+
+
+class Statements(Protocol):
+    """Where `transaction` sends hot statements."""
+
+    @property
+    def postgresql(self) -> bool: ...
+
+    async def run(self, hot: Hot, params: Mapping[str, Any]) -> int: ...
+
+    async def rows(self, hot: Hot, params: Mapping[str, Any]) -> list[tuple[Any, ...]]: ...
+
+    def savepoint(self) -> Any: ...  # an async context manager
+
+
+@asynccontextmanager
+async def transaction(session: AsyncSession) -> AsyncIterator[Statements]:
+    """Hot statements that commit together, and with the update's other writes:
+    - in the session's transaction if it has begun one (or runs on SQLite, whose bot sessions
+      take their connection, and its write lock, for their first statement), committed with
+      it, the writes deferred until now ahead of them;
+    - on PostgreSQL outside any, in a transaction of their own on a borrowed connection,
+      committed when the block ends, with the writes deferred until now run first in it;
+    - through SQLAlchemy, in the session's transaction, when the session is not a bot
+      update's (`enable`)."""
+    if not enabled(session):
+        yield _Through(session)
+        return
+    if (raw := _raw(session)) is not None:
+        async with raw.transaction() as held:
+            yield held
+        return
+    driver = await _driver(session)
+    if (due := _due(driver.connection)) is not None:
+        await due.flush(alone=False)
+    await driver.begin()
+    yield driver
+
+
+class _Through:
+    """Hot statements through SQLAlchemy, for sessions that are not a bot update's."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def postgresql(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    async def run(self, hot: Hot, params: Mapping[str, Any]) -> int:
+        result = await self.session.execute(hot.statement, params)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def rows(self, hot: Hot, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in await self.session.execute(hot.statement, params)]
+
+    def savepoint(self) -> Any:
+        return self.session.begin_nested()
 
 
 def remember(session: AsyncSession, hot: Hot, params: Mapping[str, Any],

@@ -4,15 +4,21 @@ What they are for, and when each way is taken: storage/hot/__init__.py."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+import itertools
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
+from sqlalchemy import Column, Table, bindparam, insert
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import SessionTransaction
-from sqlalchemy.sql import ClauseElement, Select
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.selectable import ReturnsRows
 from sqlalchemy.util import greenlet_spawn
 
 from storage.hot.pool import pool_for
@@ -47,10 +53,39 @@ def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
     names = tuple(compiled.positiontup or ())
     binds = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
                   for name in names)
-    columns = statement.selected_columns if isinstance(statement, Select) else ()
+    # A SELECT's columns, or an INSERT's RETURNING ones.
+    columns = statement.exported_columns if isinstance(statement, ReturnsRows) else ()
     results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
                     for column in columns)
     return _Compiled(str(compiled), names, binds, results)
+
+
+class Insert(Hot):
+    """An INSERT of the given columns, and of each other column's own Python-side default:
+    `values` fills those in as SQLAlchemy's execution would (a constant, or a function such as
+    the time now). Columns with neither take their server default, as they would there."""
+
+    def __init__(self, table: Table, columns: Collection[str],
+                 returning: Sequence[Column[Any]] = ()) -> None:
+        self._defaults = {column.key: column.default for column in table.columns
+                          if column.key not in columns and column.default is not None
+                          and (column.default.is_scalar or column.default.is_callable)}
+        statement = insert(table).values({
+            name: bindparam(name, type_=table.columns[name].type)
+            for name in (*columns, *self._defaults)})
+        super().__init__(statement.returning(*returning) if returning else statement)
+
+    def values(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """The statement's parameters: `given`, and the defaults of the other columns."""
+        defaults = {name: default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
+                    for name, default in self._defaults.items()}
+        return {**defaults, **given}
+
+
+# What a statement breaking a constraint raises: through SQLAlchemy, or from either driver.
+INTEGRITY_ERRORS = (IntegrityError, asyncpg.IntegrityConstraintViolationError,
+                    sqlite3.IntegrityError)
+_savepoints = itertools.count(1)
 
 
 # A deferred write: the statement, its parameters, and what to run instead if it changed no
@@ -59,12 +94,22 @@ Write = tuple[Hot, Mapping[str, Any], "tuple[Hot, Mapping[str, Any]] | None"]
 Collector = Callable[[], list[Write]]  # gives the writes deferred by one of the update's parts
 
 
+class Deferring:
+    """Holds the collectors of writes deferred until due."""
+
+    collectors: list[Collector]
+
+    def _take(self) -> list[Write]:
+        """The deferred writes, now due: each collector gives its own, in order, once."""
+        collectors, self.collectors = self.collectors, []
+        return [write for collect in collectors for write in collect()]
+
+
 class Wire:
     """Sends hot statements to a driver connection: asyncpg's, or aiosqlite's."""
 
     dialect: Dialect
     driver: Any
-    collectors: list[Collector]
 
     @property
     def postgresql(self) -> bool:
@@ -109,17 +154,35 @@ class Wire:
     async def _invalidate(self) -> None:
         """Tell the pool the connection is dead (`_borrowed` does it for a borrowed one)."""
 
+    async def begin(self) -> None:
+        """Make sure the connection is in its transaction (a savepoint needs one)."""
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Statements that are undone together if the block fails, leaving the transaction
+        as it was before them (and usable): losing a race on a unique key, say."""
+        await self.begin()
+        name = f"hot_{next(_savepoints)}"
+        await self._plain(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            await self._plain(f"ROLLBACK TO SAVEPOINT {name}")
+            raise
+        await self._plain(f"RELEASE SAVEPOINT {name}")
+
+    async def _plain(self, sql: str) -> None:
+        if self.postgresql:
+            await self.driver.execute(sql)
+        else:
+            await (await self.driver.execute(sql)).close()
+
     def _bound(self, hot: Hot, params: Mapping[str, Any]) -> tuple[_Compiled, list[Any]]:
         compiled = hot.compiled(self.dialect)
         return compiled, [value if process is None else process(value)
                           for process, value in zip(compiled.binds,
                                                     (params[n] for n in compiled.names),
                                                     strict=True)]
-
-    def _take(self) -> list[Write]:
-        """The deferred writes, now due: each collector gives its own, in order, once."""
-        collectors, self.collectors = self.collectors, []
-        return [write for collect in collectors for write in collect()]
 
     async def _run_writes(self, writes: list[Write]) -> None:
         for hot, params, otherwise in writes:
@@ -128,7 +191,7 @@ class Wire:
 
 
 @dataclass
-class Driver(Wire):
+class Driver(Wire, Deferring):
     """A session's connection for one of its transactions, as the driver sees it."""
 
     transaction: SessionTransaction
@@ -165,47 +228,60 @@ class Driver(Wire):
 
 
 @dataclass
-class Raw(Wire):
+class Held(Wire):
+    """A connection borrowed from the hot pool, for as long as `Raw` holds it."""
+
+    dialect: Dialect
+    driver: Any
+
+
+@dataclass
+class Raw(Deferring):
     """A session's hot statements on PostgreSQL while it has no transaction: each borrows a
-    connection from the engine's hot pool (pool.py) for itself (a read), or for the writes
-    deferred until the commit. Never held across anything else, so an update never waits for
-    a connection while holding one."""
+    connection from the engine's hot pool (pool.py) for itself (a read), for the writes
+    deferred until the commit, or for a `transaction`. Never held across anything else, so
+    an update never waits for a connection while holding one."""
 
     engine: AsyncEngine
     dialect: Dialect
     collectors: list[Collector] = field(default_factory=list)
-    driver: Any = None  # the borrowed connection's, while it is borrowed
 
     async def rows(self, hot: Hot, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        async with self._borrowed():
-            return await super().rows(hot, params)
+        async with self._borrowed() as held:
+            return await held.rows(hot, params)
 
     async def commit(self) -> None:
         """Run the deferred writes: one by itself, more in a transaction of their own."""
         writes = self._take()
         if not writes:
             return
-        async with self._borrowed():
+        async with self._borrowed() as held:
             if len(writes) == 1:
-                await self._run_writes(writes)
+                await held._run_writes(writes)
             else:
-                async with self.driver.transaction():
-                    await self._run_writes(writes)
+                async with held.driver.transaction():
+                    await held._run_writes(writes)
 
     @asynccontextmanager
-    async def _borrowed(self) -> AsyncIterator[None]:
+    async def transaction(self) -> AsyncIterator[Held]:
+        """A connection in a transaction of its own, committed when the block ends: the
+        writes deferred so far run first, in it."""
+        async with self._borrowed() as held, held.driver.transaction():
+            await held._run_writes(self._take())
+            yield held
+
+    @asynccontextmanager
+    async def _borrowed(self) -> AsyncIterator[Held]:
         pool = await pool_for(self.engine)
         connection = await pool.acquire()
-        self.driver = connection
         try:
-            yield
+            yield Held(self.dialect, connection)
         except BaseException:
             # Whatever failed (the server, a cancelled statement, a rollback), the connection
             # is not handed on in a state nobody checked: the pool opens a new one instead.
             connection.terminate()
             raise
         finally:
-            self.driver = None
             await pool.release(connection)
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import hot
@@ -16,17 +15,13 @@ from storage.models import PatternCheck, Report, ReportFactor, ReportIdentity, R
 from storage.references import next_reference
 from storage.repositories.report_search import filter_conditions, sort_order
 from storage.repositories.reporters import UNSET, Unset
-from storage.schemas import ReportCreate, ReportFilters
+from storage.schemas import ReportCreate, ReporterIdentity, ReportFilters
 from storage.vocab import FACTORS, REPORT_STATUSES, SEVERITIES, TIERS
 
 # Built once, used at every submission: see storage/fsm.py on prebuilt statements.
 _REPORTS = Report.__table__
 _STORED_FOR = hot.Hot(select(_REPORTS.c.id, _REPORTS.c.reference).where(
     _REPORTS.c.draft_key == bindparam("draft")))
-_INSERT_REPORT = insert(_REPORTS)
-_INSERT_TOLD = insert(ReportTold.__table__)
-_INSERT_IDENTITY = insert(ReportIdentity.__table__)
-_QUEUE_PATTERN_CHECK = insert(PatternCheck.__table__).values(report_id=bindparam("report"))
 
 _COPIED_FIELDS = (
     "draft_key",
@@ -49,6 +44,11 @@ _COPIED_FIELDS = (
     "suggestions",
     "submitted_at",
 )
+_INSERT_REPORT = hot.Insert(_REPORTS, ("reference", *_COPIED_FIELDS), returning=[_REPORTS.c.id])
+_INSERT_TOLD = hot.Insert(ReportTold.__table__, ("report_id", "party"))
+_INSERT_IDENTITY = hot.Insert(ReportIdentity.__table__,
+                              ("report_id", *(f.name for f in fields(ReporterIdentity))))
+_QUEUE_PATTERN_CHECK = hot.Insert(PatternCheck.__table__, ("report_id",))
 
 
 class ReportRepository:
@@ -67,22 +67,23 @@ class ReportRepository:
     async def store(self, *, data: ReportCreate) -> StoredReport:
         """Store a report, or find the one already stored for the same draft: its id and
         reference, without loading it (what the bot needs to thank the reporter)."""
-        existing = await self._stored_for(data.draft_key)
-        if existing is not None:
-            return existing
-        if self.session.get_bind().dialect.name == "sqlite":
-            # Its writers take turns (storage/db.py begins every transaction IMMEDIATE): no
-            # other can have stored this draft since the look-up above.
-            return await self._insert(data)
-        try:
-            # A savepoint, so losing a race on draft_key also returns the reference number.
-            async with self.session.begin_nested():
-                return await self._insert(data)
-        except IntegrityError:
-            existing = await self._stored_for(data.draft_key)
-            if existing is None:
-                raise
-            return existing
+        async with hot.transaction(self.session) as db:
+            existing = await _stored_for(db, data.draft_key)
+            if existing is not None:
+                return existing
+            if not db.postgresql:
+                # SQLite's writers take turns (storage/db.py begins every transaction
+                # IMMEDIATE): no other can have stored this draft since the look-up above.
+                return await _insert(db, data)
+            try:
+                # A savepoint, so losing a race on draft_key also returns the reference.
+                async with db.savepoint():
+                    return await _insert(db, data)
+            except hot.INTEGRITY_ERRORS:
+                existing = await _stored_for(db, data.draft_key)
+                if existing is None:
+                    raise
+                return existing
 
     async def get(self, *, reference: str) -> Report | None:
         """Return a report by its reference (case and spaces forgiven)."""
@@ -159,31 +160,31 @@ class ReportRepository:
         await self.session.flush()
         return report
 
-    async def _insert(self, data: ReportCreate) -> StoredReport:
-        """Allocate a reference and insert the report with its told rows and identity.
 
-        Plain INSERTs rather than the ORM's unit of work, which took about 3 ms of a
-        submission's 4: new reports are not audited (storage/audit.py), and the columns' own
-        defaults apply alike."""
-        reference = await next_reference(self.session, year=data.submitted_at.year)
-        values = {field: getattr(data, field) for field in _COPIED_FIELDS}
-        result = await self.session.execute(_INSERT_REPORT, {"reference": reference, **values})
-        report_id = int(result.inserted_primary_key[0])
-        parties = dict.fromkeys(data.told)
-        if parties:
-            await self.session.execute(_INSERT_TOLD, [{"report_id": report_id, "party": party}
-                                                      for party in parties])
-        if data.identity is not None:
-            await self.session.execute(_INSERT_IDENTITY,
-                                       {"report_id": report_id, **asdict(data.identity)})
-        # Every new report is looked at by the pattern pass, which commits what it finds.
-        await self.session.execute(_QUEUE_PATTERN_CHECK, {"report": report_id})
-        return StoredReport(report_id, reference)
+async def _insert(db: hot.Statements, data: ReportCreate) -> StoredReport:
+    """Allocate a reference and insert the report with its told rows and identity.
 
-    async def _stored_for(self, draft_key: str) -> StoredReport | None:
-        """The report stored for a draft, if any."""
-        row = await hot.first(self.session, _STORED_FOR, {"draft": draft_key})
-        return StoredReport(*row) if row is not None else None
+    Plain INSERTs (hot statements: storage/hot/) rather than the ORM's unit of work, which
+    took about 3 ms of a submission's 4: new reports are not audited (storage/audit.py), and
+    the columns' own defaults apply alike (hot.Insert)."""
+    reference = await next_reference(db, year=data.submitted_at.year)
+    values = {field: getattr(data, field) for field in _COPIED_FIELDS}
+    [(report_id,)] = await db.rows(_INSERT_REPORT,
+                                   _INSERT_REPORT.values({"reference": reference, **values}))
+    for party in dict.fromkeys(data.told):
+        await db.run(_INSERT_TOLD, _INSERT_TOLD.values({"report_id": report_id, "party": party}))
+    if data.identity is not None:
+        await db.run(_INSERT_IDENTITY, _INSERT_IDENTITY.values(
+            {"report_id": report_id, **asdict(data.identity)}))
+    # Every new report is looked at by the pattern pass, which commits what it finds.
+    await db.run(_QUEUE_PATTERN_CHECK, _QUEUE_PATTERN_CHECK.values({"report_id": report_id}))
+    return StoredReport(report_id, reference)
+
+
+async def _stored_for(db: hot.Statements, draft_key: str) -> StoredReport | None:
+    """The report stored for a draft, if any."""
+    found = await db.rows(_STORED_FOR, {"draft": draft_key})
+    return StoredReport(*found[0]) if found else None
 
 
 @dataclass(frozen=True)

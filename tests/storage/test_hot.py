@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 import asyncpg
@@ -22,9 +23,11 @@ from storage import hot
 from storage.db import create_engine
 from storage.fsm import SQLStorage, joined_to
 from storage.hot.pool import pool_for
-from storage.models import FsmRecord, Team
-from storage.repositories import ReporterRepository
+from storage.models import FsmRecord, ReferenceCounter, Team
+from storage.repositories import ReporterRepository, ReportRepository, TeamRepository
+from storage.schemas import ReporterIdentity
 from tests.helpers.backend import postgres_only
+from tests.storage.builders import a_report
 
 KEY = StorageKey(bot_id=1, chat_id=100, user_id=100)
 
@@ -327,3 +330,119 @@ async def test_an_update_on_a_pool_of_one_never_waits_for_its_own_connection(
             assert await check.scalar(select(func.count()).select_from(Team)) == 1
     finally:
         await small.dispose()
+
+
+# A bot update's submission: the report's statements are hot too (storage/repositories/
+# reports.py), in one transaction with what the update deferred.
+
+_NAMED = ReporterIdentity(telegram_user_id=100, first_name="Ann", username="ann_cares")
+
+
+async def _a_team(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    async with sessionmaker.begin() as session:
+        return (await TeamRepository(session).create(name="Oak House", places=["Lounge"])).id
+
+
+async def _report_rows(sessionmaker: async_sessionmaker[AsyncSession]
+                       ) -> list[dict[str, Any]]:
+    """Every report as stored, with its told parties, identity and queued pattern check."""
+    async with sessionmaker() as session:
+        reports = (await session.execute(text("SELECT * FROM reports ORDER BY id"))).mappings()
+        rows = [dict(row) for row in reports]
+        for row in rows:
+            told = await session.scalars(text(
+                f"SELECT party FROM report_told WHERE report_id = {row['id']} ORDER BY party"))
+            row["told"] = list(told)
+            identity = await session.execute(text(
+                "SELECT telegram_user_id, first_name, username FROM report_identities "
+                f"WHERE report_id = {row['id']}"))
+            row["identity"] = [tuple(found) for found in identity]
+            row["queued"] = await session.scalar(text(
+                f"SELECT count(*) FROM pattern_checks WHERE report_id = {row['id']}"))
+    return rows
+
+
+async def test_a_report_stored_by_an_update_is_the_row_sqlalchemy_would_store(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """The hot INSERTs apply the columns' own defaults (status, times) as SQLAlchemy does."""
+    team_id = await _a_team(sessionmaker)
+    data = a_report(team_id, told=("nurse", "manager", "nurse"), confidentiality="named",
+                    identity=_NAMED)
+    async with sessionmaker.begin() as session:  # not an update's: through SQLAlchemy
+        assert (await ReportRepository(session).store(data=data)).reference == "NM-2026-0001"
+    async with _update(sessionmaker) as session:
+        stored = await ReportRepository(session).store(data=replace(data, draft_key="two"))
+        await hot.commit(session)
+    assert stored.reference == "NM-2026-0002"
+
+    through, hot_row = await _report_rows(sessionmaker)
+    assert hot_row["id"] == stored.id
+    assert hot_row["status"] == "new" and hot_row["created_at"] is not None
+    assert hot_row["told"] == ["manager", "nurse"]
+    assert hot_row["identity"] == [(100, "Ann", "ann_cares")]
+    assert hot_row["queued"] == 1
+    differ = {"id", "reference", "draft_key", "created_at", "updated_at"}
+    assert {k: v for k, v in hot_row.items() if k not in differ} == \
+        {k: v for k, v in through.items() if k not in differ}
+
+
+async def test_a_submission_commits_with_what_the_update_deferred(
+        storage: SQLStorage, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    team_id = await _a_team(sessionmaker)
+    await storage.set_data(KEY, {"step": "review"})
+    async with _update(sessionmaker) as session:
+        assert await storage.get_data(KEY) == {"step": "review"}
+        seen = await _statements(session)
+        await storage.set_data(KEY, {"step": "review", "sending": True})
+        stored = await ReportRepository(session).store(data=a_report(team_id))
+        await hot.commit(session)
+    await asyncio.sleep(0)
+    if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+        # Never through the session: one transaction on a borrowed connection, the deferred
+        # UPDATE first; the savepoint is what a lost race on the draft rolls back to.
+        assert not session.in_transaction()
+        assert seen == ["BEGIN", "UPDATE", "SELECT", "SAVEPOINT", "INSERT", "INSERT", "INSERT",
+                        "INSERT", "RELEASE", "COMMIT"]
+    else:  # in the session's transaction (the trace also shows SQLite's triggers at work)
+        assert seen[:3] == ["UPDATE", "SELECT", "INSERT"]
+        assert seen.count("COMMIT") == 1 and seen[-1] == "COMMIT"
+    assert await storage.get_data(KEY) == {"step": "review", "sending": True}
+    assert [row["reference"] for row in await _report_rows(sessionmaker)] == [stored.reference]
+
+
+async def test_a_submission_that_fails_stores_nothing_and_no_deferred_write(
+        storage: SQLStorage, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    await _a_team(sessionmaker)
+    await storage.set_data(KEY, {"step": "review"})
+    with pytest.raises(hot.INTEGRITY_ERRORS):
+        async with _update(sessionmaker) as session:
+            await storage.set_data(KEY, {"step": "review", "sending": True})
+            await ReportRepository(session).store(data=a_report(999))  # no such team
+    assert await storage.get_data(KEY) == {"step": "review"}
+    assert await _report_rows(sessionmaker) == []
+    async with sessionmaker() as session:  # the reference was not used up
+        assert await session.scalar(select(func.count()).select_from(ReferenceCounter)) == 0
+
+
+@pytest.mark.parametrize("begun", [False, True], ids=["outside-the-session", "in-the-session"])
+async def test_concurrent_submissions_of_one_draft_by_updates_store_it_once(
+        sessionmaker: async_sessionmaker[AsyncSession], begun: bool) -> None:
+    """Two workers' updates for one draft (a redelivered Submit): one report, one reference,
+    and the same reference for both. On PostgreSQL the loser's INSERT fails on the draft key
+    and rolls back to its savepoint, on a borrowed connection or in the session's own
+    transaction (an update that had begun it: an escalated report's)."""
+    team_id = await _a_team(sessionmaker)
+
+    async def submit() -> str:
+        async with _update(sessionmaker) as session:
+            if begun:
+                await session.execute(select(Team.id))
+            stored = await ReportRepository(session).store(data=a_report(team_id))
+            await hot.commit(session)
+            return stored.reference
+
+    references = await asyncio.gather(*(submit() for _ in range(10)))
+    assert set(references) == {"NM-2026-0001"}
+    assert len(await _report_rows(sessionmaker)) == 1
+    async with sessionmaker() as session:
+        assert await session.scalar(select(ReferenceCounter.last)) == 1

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage import hot
 from storage.models import ReferenceCounter, Report, ReportTold
 from storage.references import format_reference, next_reference
 from storage.repositories import ReportRepository, TeamRepository
@@ -187,7 +188,8 @@ async def test_a_rolled_back_report_gives_its_reference_back(
 async def test_next_reference_widens_past_9999(session: AsyncSession) -> None:
     session.add(ReferenceCounter(year=2026, last=9999))
     await session.flush()
-    assert await next_reference(session, year=2026) == "NM-2026-10000"
+    async with hot.transaction(session) as db:
+        assert await next_reference(db, year=2026) == "NM-2026-10000"
     assert format_reference(year=2026, number=42) == "NM-2026-0042"
 
 
