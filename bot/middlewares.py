@@ -64,12 +64,24 @@ class DatabaseMiddleware(BaseMiddleware):
         # The update's SQLite calls, its closing rollback included, run on the event loop's
         # thread (storage/sqlite_loop.py).
         with on_loop():
-            async with self.sessionmaker() as session:
+            session = self.sessionmaker()
+            try:
                 repos = data["repos"] = Repos.on(session, self.identity_key)
                 user = _person(data) if self.read_ahead else None
                 reporter_key = repos.reporters.key_for(user.id) if user is not None else None
                 with joined_to(session, reporter_key=reporter_key):
                     return await handler(event, data)
+            finally:
+                await _close(session)
+
+
+async def _close(session: AsyncSession) -> None:
+    """Close (and so roll back) the update's session if it began a transaction. Most updates
+    never begin one, their statements being hot (storage/hot/), and closing a session that
+    holds no transaction still ran AsyncSession.close in a greenlet of its own; objects it
+    loaded and committed are let go with the session itself."""
+    if session.in_transaction():
+        await session.close()
 
 
 def _person(data: dict[str, Any]) -> User | None:

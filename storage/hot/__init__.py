@@ -52,7 +52,8 @@ from sqlalchemy.util import await_only
 from storage.hot.wire import INTEGRITY_ERRORS, Collector, Driver, Hot, Insert, Raw, Write
 
 __all__ = ["INTEGRITY_ERRORS", "Hot", "Insert", "Statements", "Write", "commit", "defer",
-           "enable", "enabled", "first", "install", "remember", "rows", "transaction"]
+           "enable", "enabled", "first", "install", "remember", "rows", "transaction", "write",
+           "write_later"]
 ENABLED = "nearmiss.hot"  # session.info: this session's driver, while its transaction lasts
 AHEAD = "nearmiss.hot.ahead"  # session.info: rows read ahead (`remember`), until first asked for
 PENDING = "nearmiss.hot.pending"  # connection.info: the writes deferred on it
@@ -155,6 +156,26 @@ async def transaction(session: AsyncSession) -> AsyncIterator[Statements]:
         await due.flush(alone=False)
     await driver.begin()
     yield driver
+
+
+async def write(session: AsyncSession, hot: Hot, params: Mapping[str, Any]
+                ) -> list[tuple[Any, ...]]:
+    """A write whose rows (RETURNING) the update needs now. As `transaction` runs it, except
+    that on PostgreSQL outside any transaction, with nothing deferred, it runs alone on a
+    borrowed connection (one statement is atomic by itself): no BEGIN or COMMIT."""
+    if (raw := _raw(session)) is not None and not raw.collectors:
+        return await raw.rows(hot, params)
+    async with transaction(session) as db:
+        return await db.rows(hot, params)
+
+
+async def write_later(session: AsyncSession, hot: Hot, params: Mapping[str, Any]) -> None:
+    """A write nothing in the update reads back: in a bot update's session, deferred with
+    its other writes (`defer`); in any other, run now through SQLAlchemy."""
+    if not enabled(session):
+        await _Through(session).run(hot, params)
+        return
+    await defer(session, lambda: [(hot, params, None)])
 
 
 class _Through:

@@ -33,6 +33,14 @@ COLUMNS = (_REPORTERS.c.id, _REPORTERS.c.team_id, _REPORTERS.c.language,
            _REPORTERS.c.created_at)  # a ReporterRow's, in its order
 BY_KEY = hot.Hot(select(*COLUMNS).where(_REPORTERS.c.telegram_key == bindparam("k")))
 _BY_ID = select(*COLUMNS).where(_REPORTERS.c.id == bindparam("id"))
+_CREATE = hot.Hot(insert(_REPORTERS).values(
+    telegram_key=bindparam("k"), language=bindparam("language"),
+    created_at=bindparam("now"), updated_at=bindparam("now")).returning(_REPORTERS.c.id))
+_CHANGEABLE = ("team_id", "language")
+# One UPDATE for each set of fields a change may name (only those are written), and the time.
+_UPDATES = {names: hot.Hot(update(_REPORTERS).where(_REPORTERS.c.id == bindparam("reporter"))
+                           .values({name: bindparam(name) for name in (*names, "updated_at")}))
+            for names in (("team_id",), ("language",), _CHANGEABLE)}
 
 
 class ReporterRepository:
@@ -63,12 +71,9 @@ class ReporterRepository:
     ) -> ReporterRow:
         """Create a reporter; only the key of the Telegram id is stored."""
         now = utcnow()
-        added = await self.session.execute(
-            insert(_REPORTERS).values(telegram_key=self.key_for(telegram_user_id),
-                                      language=language, created_at=now, updated_at=now)
-            .returning(_REPORTERS.c.id))
-        return ReporterRow(id=added.scalar_one(), team_id=None, language=language,
-                           created_at=now)
+        [(reporter_id,)] = await hot.write(self.session, _CREATE, {
+            "k": self.key_for(telegram_user_id), "language": language, "now": now})
+        return ReporterRow(id=reporter_id, team_id=None, language=language, created_at=now)
 
     async def update(
         self,
@@ -78,14 +83,15 @@ class ReporterRepository:
         language: str | None | Unset = UNSET,
     ) -> ReporterRow:
         """Change the given fields of a reporter; fields not passed are left alone. The
-        reporter as it now is."""
-        fields = {name: value for name, value in (("team_id", team_id), ("language", language))
-                  if value is not UNSET}
+        reporter as it now is. In a bot update the change is written with the update's other
+        writes, at its commit (hot.write_later): nothing in an update reads its reporter
+        back."""
+        fields = {name: value for name, value in zip(_CHANGEABLE, (team_id, language),
+                                                     strict=True) if value is not UNSET}
         if not fields:
             return reporter
-        # updated_at: the column's own onupdate, which Core applies as the ORM did.
-        await self.session.execute(update(_REPORTERS).where(_REPORTERS.c.id == reporter.id)
-                                   .values(**fields))
+        await hot.write_later(self.session, _UPDATES[tuple(fields)],
+                              {"reporter": reporter.id, "updated_at": utcnow(), **fields})
         return replace(reporter, **fields)
 
 

@@ -446,3 +446,54 @@ async def test_concurrent_submissions_of_one_draft_by_updates_store_it_once(
     assert len(await _report_rows(sessionmaker)) == 1
     async with sessionmaker() as session:
         assert await session.scalar(select(ReferenceCounter.last)) == 1
+
+
+# A person's reporter: created by their first update on its own, changed (joining a team, a
+# language) with the update's other writes.
+
+async def test_a_persons_first_update_creates_their_reporter_alone(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    async with _update(sessionmaker) as session:
+        seen = await _statements(session)
+        created = await ReporterRepository(session, identity_key=b"k" * 32).create(
+            telegram_user_id=100)
+        await hot.commit(session)
+    await asyncio.sleep(0)
+    if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+        assert seen == ["INSERT"]  # one statement is atomic alone: no BEGIN, no COMMIT
+    async with sessionmaker() as check:
+        found = await ReporterRepository(check, identity_key=b"k" * 32).get_by_telegram_id(
+            telegram_user_id=100)
+    assert found == created
+
+
+@pytest.mark.parametrize("commits", [True, False], ids=["committed", "failed"])
+async def test_joining_writes_the_team_with_the_updates_other_writes(
+        storage: SQLStorage, sessionmaker: async_sessionmaker[AsyncSession],
+        commits: bool) -> None:
+    team_id = await _a_team(sessionmaker)
+    async with sessionmaker.begin() as session:
+        reporter = await ReporterRepository(session, identity_key=b"k" * 32).create(
+            telegram_user_id=100)
+    async with _update(sessionmaker) as session:
+        assert await storage.get_data(KEY) == {}  # read as every update reads it, first
+        seen = await _statements(session)
+        joined = await ReporterRepository(session).update(reporter, team_id=team_id)
+        await storage.set_data(KEY, {"step": "date"})
+        assert joined.team_id == team_id
+        if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+            assert not session.in_transaction()  # both writes wait for the commit
+        if commits:
+            await hot.commit(session)
+        await asyncio.sleep(0)
+        sent = [word for word in seen if word != "ROLLBACK"]
+    async with sessionmaker() as check:
+        after = await ReporterRepository(check).get(reporter_id=reporter.id)
+    assert after is not None
+    if not commits:  # the handler failed: neither write happened
+        assert after.team_id is None and await storage.get_data(KEY) == {}
+        return
+    assert after.team_id == team_id and await storage.get_data(KEY) == {"step": "date"}
+    if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+        # The FSM row is new, so its write is an INSERT.
+        assert sent == ["BEGIN", "UPDATE", "INSERT", "COMMIT"]
