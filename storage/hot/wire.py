@@ -77,8 +77,8 @@ class Insert(Hot):
 
     def values(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """The statement's parameters: `given`, and the defaults of the other columns."""
-        defaults = {name: default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
-                    for name, default in self._defaults.items()}
+        defaults = {name: default.arg(None) if default.is_callable else default.arg
+                    for name, default in self._defaults.items()}  # type: ignore[attr-defined]
         return {**defaults, **given}
 
 
@@ -166,7 +166,7 @@ class Wire:
         await self._plain(f"SAVEPOINT {name}")
         try:
             yield
-        except BaseException:
+        except Exception:  # a cancellation ends the whole transaction anyway
             await self._plain(f"ROLLBACK TO SAVEPOINT {name}")
             raise
         await self._plain(f"RELEASE SAVEPOINT {name}")
