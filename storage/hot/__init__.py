@@ -94,6 +94,15 @@ async def _driver(session: AsyncSession) -> Driver:
     return known
 
 
+async def _driver_now(session: AsyncSession) -> Driver:
+    """The session's driver, for a statement to run now: the writes deferred on its
+    connection run first."""
+    driver = await _driver(session)
+    if (due := _due(driver.connection)) is not None:
+        await due.flush(alone=False)
+    return driver
+
+
 async def rows(session: AsyncSession, hot: Hot, params: Mapping[str, Any]
                ) -> list[tuple[Any, ...]]:
     """The statement's rows, as plain values."""
@@ -103,10 +112,7 @@ async def rows(session: AsyncSession, hot: Hot, params: Mapping[str, Any]
         # Deferred writes wait: no hot read depends on them (an update reads a person's FSM
         # row once, storage/fsm.py), and they are due only at the commit.
         return await raw.rows(hot, params)
-    driver = await _driver(session)
-    if (due := _due(driver.connection)) is not None:
-        await due.flush(alone=False)
-    return await driver.rows(hot, params)
+    return await (await _driver_now(session)).rows(hot, params)
 
 
 async def first(session: AsyncSession, hot: Hot, params: Mapping[str, Any]
@@ -151,9 +157,7 @@ async def transaction(session: AsyncSession) -> AsyncIterator[Statements]:
         async with raw.transaction() as held:
             yield held
         return
-    driver = await _driver(session)
-    if (due := _due(driver.connection)) is not None:
-        await due.flush(alone=False)
+    driver = await _driver_now(session)
     await driver.begin()
     yield driver
 

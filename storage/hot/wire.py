@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -253,21 +253,22 @@ class Raw(Deferring):
     async def commit(self) -> None:
         """Run the deferred writes: one by itself, more in a transaction of their own."""
         writes = self._take()
-        if not writes:
-            return
-        async with self._borrowed() as held:
-            if len(writes) == 1:
+        if len(writes) == 1:
+            async with self._borrowed() as held:
                 await held._run_writes(writes)
-            else:
-                async with held.driver.transaction():
-                    await held._run_writes(writes)
+        elif writes:
+            async with self._transaction(writes):
+                pass
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Held]:
+    def transaction(self) -> AbstractAsyncContextManager[Held]:
         """A connection in a transaction of its own, committed when the block ends: the
         writes deferred so far run first, in it."""
+        return self._transaction(self._take())
+
+    @asynccontextmanager
+    async def _transaction(self, writes: list[Write]) -> AsyncIterator[Held]:
         async with self._borrowed() as held, held.driver.transaction():
-            await held._run_writes(self._take())
+            await held._run_writes(writes)
             yield held
 
     @asynccontextmanager
