@@ -6,6 +6,15 @@ PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c co
 
 .PHONY: run test catalogs compile-catalogs clean
 
+# Debian's Chromium drives the browser tests and renders governance PDFs (Playwright's own
+# browser download cannot work offline). Installed once, as root or through sudo. Defined before
+# the rules that name it: make expands a prerequisite when it reads the rule.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@echo "Installing Chromium from Debian's packages (for PDFs and browser tests)..."
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
@@ -23,14 +32,6 @@ compile-catalogs: $(VENV)/.run-deps
 
 run: $(VENV)/.run-deps compile-catalogs $(CHROMIUM)
 	@$(BIN)/nearmiss run
-
-# Debian's Chromium drives the browser tests and renders governance PDFs (Playwright's own
-# browser download cannot work offline). Installed once, as root or through sudo.
-CHROMIUM := /usr/bin/chromium
-$(CHROMIUM):
-	@echo "Installing Chromium from Debian's packages (for PDFs and browser tests)..."
-	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
-	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 # The suite runs on SQLite always, then again on PostgreSQL when NEARMISS_TEST_POSTGRES_URL
 # names a server (each test gets a fresh database there, cut from a migrated template).
