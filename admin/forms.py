@@ -36,9 +36,10 @@ def _choice(value: Any, allowed: tuple[str, ...]) -> str | None:
     return value if value in allowed else None
 
 
-def read_filters(query: Mapping[str, str],
-                 scope: tuple[int, ...] | None) -> tuple[ReportFilters, int]:
-    """Filters from the list page's query string, narrowed to the teams the user may see."""
+def read_filters(query: Mapping[str, str], scope: tuple[int, ...] | None, *,
+                 words: bool) -> tuple[ReportFilters, int]:
+    """Filters from the list page's query string, narrowed to the teams the user may see and,
+    unless `words`, to searching what they may read (ReportFilters.words)."""
     team = _int(query.get("team"))
     team_ids = scope
     if team is not None:
@@ -53,6 +54,7 @@ def read_filters(query: Mapping[str, str],
         tier=_choice(query.get("tier"), TIERS),
         text=(query.get("q") or "").strip()[:200] or None,
         sort=_choice(query.get("sort"), SORTS) or "-submitted_at",
+        words=words,
     )
     return filters, max(1, _int(query.get("page")) or 1)
 

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin import labels
 from admin.charts import bar_chart, line_chart
+from admin.places import AS_WRITTEN, PlaceNames
 from storage import stats
 from storage.models import Action, Category, Report, Team
 from storage.stats import StatsScope, Summary
@@ -84,13 +85,17 @@ class Governance:
     examples: list[Example]
 
 
-async def build_governance(session: AsyncSession, *, scope: StatsScope, today: date) -> Governance:
-    """Gather everything the governance report shows for a scope."""
+async def build_governance(session: AsyncSession, *, scope: StatsScope, today: date,
+                           places: PlaceNames = AS_WRITTEN) -> Governance:
+    """Gather everything the governance report shows for a scope, its places as the reader
+    may see them (`places`)."""
+    shown = places.summary
     has_dates = scope.date_from is not None and scope.date_to is not None
-    previous = await stats.summary(session, scope.previous(), today=today) if has_dates else None
+    previous = (shown(await stats.summary(session, scope.previous(), today=today))
+                if has_dates else None)
     return Governance(
         scope=scope, today=today, teams=await _team_names(session, scope),
-        current=await stats.summary(session, scope, today=today), previous=previous,
+        current=shown(await stats.summary(session, scope, today=today)), previous=previous,
         agreed=await _actions(session, scope, _created_in(scope), Action.created_at.desc()),
         completed=await _actions(session, scope, _completed_in(scope),
                                  Action.completed_date.desc()),

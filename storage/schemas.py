@@ -94,6 +94,10 @@ class ReportFilters:
     tier: str | None = None
     text: str | None = None  # case-insensitive substring of the report's texts
     sort: str = "-submitted_at"
+    # Whether text and place may be sought in the workers' own words. False (for those who may
+    # not read them) searches the reference and redacted summary only, and a place filter
+    # matches only a place that is one of the report's team's own places.
+    words: bool = True
 
     def __post_init__(self) -> None:
         if self.sort not in REPORT_SORTS:

@@ -127,7 +127,8 @@ def _categories(counts: dict[str, int], names: dict[str, str]) -> list[Bucket]:
     return sorted(buckets, key=lambda b: (-b.count, b.label))
 
 
-def _places(counts: dict[tuple[str, int], int], teams: dict[int, str]) -> list[PlaceCount]:
+def rank_places(counts: dict[tuple[str, int], int], teams: dict[int, str]) -> list[PlaceCount]:
+    """Reports per (place, team id) as PlaceCounts, most first."""
     places = [PlaceCount(t, teams.get(t, ""), p, n) for (p, t), n in counts.items()]
     return sorted(places, key=lambda p: (-p.count, p.place, p.team))
 
@@ -172,7 +173,7 @@ async def by_category(session: AsyncSession, scope: StatsScope) -> list[Bucket]:
 async def by_place(session: AsyncSession, scope: StatsScope) -> list[PlaceCount]:
     """Return reports per place (a place belongs to one team), most first."""
     rows = await _grouped(session, scope, _key(_R.place), _R.team_id)
-    return _places({(p, t): n for p, t, n in rows}, (await _names(session))[1])
+    return rank_places({(p, t): n for p, t, n in rows}, (await _names(session))[1])
 
 
 async def by_team(session: AsyncSession, scope: StatsScope) -> list[TeamCount]:
@@ -229,7 +230,7 @@ def themes_from_grid(grid: Grid, categories: dict[str, str], teams: dict[int, st
     for (category, place, team_id), rows in itertools.groupby(grid, key=itemgetter(0, 1, 2)):
         name, team = categories.get(category, category), teams.get(team_id, "")
         for count, first, last in theme_runs([(row[3], row[4]) for row in rows]):
-            themes.append(Theme(category, name, team, place, count, first, last))
+            themes.append(Theme(category, name, team_id, team, place, count, first, last))
     return sorted(themes, key=lambda t: (-t.count, t.last, t.category, t.place))
 
 
@@ -250,7 +251,7 @@ async def summary(session: AsyncSession, scope: StatsScope, *, today: date) -> S
         total=sum(daily.values()),
         per_week=weeks_from_days(daily, scope),
         by_category=_categories(_sums(grid, itemgetter(0)), categories),
-        by_place=_places(_sums(grid, itemgetter(1, 2)), teams),
+        by_place=rank_places(_sums(grid, itemgetter(1, 2)), teams),
         by_team=_teams(_sums(grid, itemgetter(2)), teams),
         by_time_of_day=_in_order(_sums(crossed, itemgetter(0), count=2), PARTS_OF_DAY),
         by_day_of_week=weekdays_from_days(daily),

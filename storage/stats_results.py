@@ -85,6 +85,7 @@ class Theme:
 
     category: str
     category_name: str
+    team_id: int
     team: str
     place: str
     count: int

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from admin import labels
+from admin.places import PlaceNames, place_names
 from admin.roles import CurrentUser, require
 from admin.services import Services
 from storage.models import PatternAlert
@@ -35,11 +36,13 @@ class AlertsView(BaseView):
             alerts = await PatternRepository(session).list(team_ids=user.scope)
             teams = {team.id: team.name for team in await TeamRepository(session).list()}
             categories = await CategoryRepository(session).list(active_only=False)
+            places = await place_names(session, user, self.services.text)
         names = {c.key: c.name for c in categories}
         return await self.templates.TemplateResponse(request, "nearmiss/alerts.html", {
             "title": self.services.text("Alerts"), "alerts": alerts, "teams": teams,
             "categories": {a.category: self._category(a.category, names) for a in alerts},
-            "links": {a.id: _reports_link(request, a) for a in alerts},
+            "places": {a.id: places.of(a.team_id, a.place) for a in alerts if a.team_id},
+            "links": {a.id: _reports_link(request, a, places) for a in alerts},
             "curator": user.can("reports.curate")})
 
     @expose("/alerts/{alert_id:int}/acknowledge", methods=["POST"],
@@ -66,10 +69,14 @@ def _in_scope(alert: PatternAlert, user: CurrentUser) -> bool:
     return user.sees_team(alert.team_id)
 
 
-def _reports_link(request: Request, alert: PatternAlert) -> str:
+def _reports_link(request: Request, alert: PatternAlert, places: PlaceNames) -> str:
+    """The alert's reports in the list: its team's, and its place's when the reader may see
+    that place (a typed place in a link would give it away)."""
     query: dict[str, Any] = {"category": alert.category,
                              "date_from": alert.first_date.date().isoformat(),
                              "date_to": alert.last_date.date().isoformat()}
     if alert.team_id is not None:
-        query.update(place=alert.place, team=alert.team_id)
+        if places.shows(alert.team_id, alert.place):
+            query.update(place=alert.place)
+        query.update(team=alert.team_id)
     return str(request.url_for("admin:view-reports").include_query_params(**query))

@@ -15,6 +15,7 @@ from admin.escalations import open_escalations
 from admin.forms import parse_date
 from admin.governance import build_governance, render_governance
 from admin.pdf import html_to_pdf
+from admin.places import place_names
 from admin.roles import CurrentUser, require
 from admin.services import Services, visible_teams
 from storage import stats
@@ -52,7 +53,8 @@ class DashboardView(_Insight):
         user = require(request, "dashboard")
         scope = read_scope(request.query_params, user)
         async with self.services.unit_of_work(user) as session:
-            summary = await stats.summary(session, scope, today=date.today())
+            places = await place_names(session, user, self.services.text)
+            summary = places.summary(await stats.summary(session, scope, today=date.today()))
             teams = await visible_teams(session, user)
             waiting = await open_escalations(session, user)
         return await self.templates.TemplateResponse(request, "nearmiss/dashboard.html", {
@@ -102,7 +104,9 @@ class GovernanceView(_Insight):
                 "default_from": date.today() - timedelta(days=DEFAULT_DAYS - 1)})
         scope = read_scope(request.query_params, user)
         async with self.services.unit_of_work(user) as session:
-            gov = await build_governance(session, scope=scope, today=date.today())
+            places = await place_names(session, user, self.services.text)
+            gov = await build_governance(session, scope=scope, today=date.today(),
+                                         places=places)
         html = render_governance(gov, gettext=self.services.text)
         if request.query_params.get("format") == "pdf":
             name = f"nearmiss-governance-{scope.date_from}-{scope.date_to}.pdf"

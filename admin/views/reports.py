@@ -16,6 +16,7 @@ from admin.escalations import open_escalations
 from admin.exports import count_actions, reports_csv
 from admin.feedback import on_action_done, on_actions_agreed
 from admin.forms import curation_changes, parse_date, read_filters
+from admin.places import place_names
 from admin.roles import CurrentUser, require
 from admin.services import Services, visible_teams
 from admin.views.redaction import suggest
@@ -47,26 +48,29 @@ class ReportsView(BaseView):
     @expose("/reports", methods=["GET"], identity="reports")
     async def list_page(self, request: Request) -> Response:
         user = require(request, "reports.read")
-        filters, page = read_filters(request.query_params, user.scope)
+        filters, page = read_filters(request.query_params, user.scope,
+                                     words=user.can("reports.words"))
         async with self.services.unit_of_work(user) as session:
             rows, total = await ReportRepository(session).search(
                 filters=filters, page=page, per_page=PER_PAGE)
             teams = await visible_teams(session, user)
             categories = await CategoryRepository(session).list(active_only=False)
             waiting = await open_escalations(session, user)
+            places = await place_names(session, user, self.services.text)
         return await self.templates.TemplateResponse(request, "nearmiss/reports.html", {
             "title": self.services.text("Reports"), "rows": rows, "total": total, "page": page,
             "pages": max(1, -(-total // PER_PAGE)), "query": request.query_params,
             "teams": teams, "team_names": {team.id: team.name for team in teams},
             "categories": categories, "statuses": REPORT_STATUSES, "tiers": TIERS,
             "user": user, "labels": labels, "can_export": user.can("export.csv"),
-            "open_escalations": waiting,
+            "open_escalations": waiting, "places": places,
         })
 
     @expose("/reports.csv", methods=["GET"], identity="reports-csv")
     async def export_csv(self, request: Request) -> Response:
         user = require(request, "export.csv")
-        filters, _ = read_filters(request.query_params, user.scope)
+        filters, _ = read_filters(request.query_params, user.scope,
+                                  words=user.can("reports.words"))
         async with self.services.unit_of_work(user) as session:
             rows, _ = await ReportRepository(session).search(
                 filters=filters, page=1, per_page=EXPORT_LIMIT)
@@ -82,7 +86,9 @@ class ReportsView(BaseView):
         async with self.services.unit_of_work(user) as session:
             report = await _report_in_scope(session, request, user.sees_team)
             context = await _report_context(session, report, user)
+            places = await place_names(session, user, self.services.text)
         context.update({"title": report.reference, "user": user, "labels": labels,
+                        "place": places.of(report.team_id, report.place),
                         "statuses": REPORT_STATUSES, "severities": SEVERITIES, "tiers": TIERS,
                         "factors": FACTORS, "action_statuses": ACTION_STATUSES,
                         "today": date.today(), "redaction": suggest(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_
 
 from storage import search_index
 from storage.dialects import contains_folded
-from storage.models import Report
+from storage.models import Place, Report
 from storage.schemas import ReportFilters
 
 TEXT_COLUMNS = (
@@ -19,6 +19,8 @@ TEXT_COLUMNS = (
     Report.place,
     Report.reference,
 )
+# What a search may read when the workers' words are not to be searched (ReportFilters.words).
+SHARED_TEXT_COLUMNS = (Report.reference, Report.redacted_summary)
 # Every order ends on the primary key, so pages never overlap or skip rows.
 ORDERS: dict[str, tuple[Any, ...]] = {
     "-submitted_at": (Report.submitted_at.desc(), Report.id.desc()),
@@ -43,6 +45,8 @@ def filter_conditions(filters: ReportFilters, *, dialect: str) -> list[ColumnEle
         where.append(Report.occurred_date <= filters.date_to)
     if filters.place:
         where.append(func.lower(Report.place) == filters.place.lower())
+        if not filters.words:
+            where.append(_is_team_place())
     for column, value in (
         (Report.category, filters.category),
         (Report.status, filters.status),
@@ -51,8 +55,22 @@ def filter_conditions(filters: ReportFilters, *, dialect: str) -> list[ColumnEle
         if value:
             where.append(column == value)
     if filters.text:
-        where.append(_text_condition(filters.text, dialect))
+        where.append(_text_condition(filters.text, dialect) if filters.words
+                     else _shared_text_condition(filters.text, dialect))
     return where
+
+
+def _is_team_place() -> ColumnElement[bool]:
+    """The report's place is one of its team's own places (not one a worker typed)."""
+    return exists().where(Place.team_id == Report.team_id, Place.name == Report.place)
+
+
+def _shared_text_condition(needle: str, dialect: str) -> ColumnElement[bool]:
+    """Every word of the search in the reference or the redacted summary (so "0042 NM"
+    finds NM-2026-0042, as the word index does): never in the workers' words."""
+    return and_(*(or_(*(contains_folded(dialect, column, word)
+                        for column in SHARED_TEXT_COLUMNS))
+                  for word in needle.split()))
 
 
 def _text_condition(needle: str, dialect: str) -> ColumnElement[bool]:

@@ -83,6 +83,15 @@ class TeamRepository:
         row = await hot.first(self.session, _PLACE_ID, {"team": team_id, "name": name})
         return row[0] if row is not None else None
 
+    async def known_places(
+            self, *, team_ids: Sequence[int] | None) -> builtins.set[tuple[int, str]]:
+        """(team id, name) of every place of these teams (None: every team), retired ones
+        too: the places an administrator named, as against those workers typed."""
+        query = select(Place.team_id, Place.name)
+        if team_ids is not None:
+            query = query.where(Place.team_id.in_(list(team_ids)))
+        return {(team_id, name) for team_id, name in await self.session.execute(query)}
+
     async def places(self, *, team_id: int) -> builtins.list[Place]:
         """Return a team's active places in button order."""
         query = (
