@@ -9,8 +9,8 @@ from markupsafe import Markup, escape
 from sqladmin import ModelView
 from sqlalchemy import Select, select
 from starlette.requests import Request
-from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import ValidationError
+from wtforms import Form, PasswordField, SelectField, StringField
+from wtforms.validators import Optional, ValidationError
 
 from admin.roles import current_user
 from admin.security import hash_password, password_problem
@@ -80,11 +80,20 @@ class AdminUserAdmin(ModelView, model=AdminUser):
     column_details_exclude_list = [AdminUser.password_hash]
     form_columns = [AdminUser.email, AdminUser.role, AdminUser.active, AdminUser.teams,
                     AdminUser.password_hash]
-    form_overrides = {"role": SelectField, "password_hash": PasswordField}
-    form_args = {
-        "role": {"choices": [(role, role) for role in ROLES]},
-        "password_hash": {"label": "New password (leave empty to keep the current one)"},
-    }
+    form_overrides = {"role": SelectField}
+    form_args = {"role": {"choices": [(role, role) for role in ROLES]}}
+
+    async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
+        """The model's form, with a password field that may stay empty.
+
+        SQLAdmin marks every non-null column required; an empty password here means "keep
+        the current one", so changing a role or deactivating someone needs no new password.
+        A new user without one is refused in on_model_change.
+        """
+        form = await super().scaffold_form(rules)
+        form.password_hash = PasswordField(
+            "New password (leave empty to keep the current one)", validators=[Optional()])
+        return form
 
     async def on_model_change(self, data: dict, model: Any, is_created: bool,
                               request: Request) -> None:
