@@ -1,21 +1,19 @@
-"""Declarative SQLAdmin views: one per managed model. Who may use each is in admin/auth.py."""
+"""Declarative SQLAdmin views: one per managed model, for administrators (admin/auth.py).
+
+Actions are not here: they have their own tracker (admin/views/actions.py)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from markupsafe import Markup, escape
 from sqladmin import ModelView
-from sqlalchemy import Select, select
 from starlette.requests import Request
 from wtforms import Form, PasswordField, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
-from admin.roles import current_user
 from admin.security import hash_password, password_problem
 from storage.identity import CONTACT_ROLES
-from storage.models import Action, AdminUser, Category, Place, Report, Reporter, Team, TeamContact
+from storage.models import AdminUser, Category, Place, Reporter, Team, TeamContact
 from storage.repositories import new_join_code
 from storage.stats import WEEKDAYS
 from storage.vocab import ROLES
@@ -142,46 +140,5 @@ class TeamContactAdmin(ModelView, model=TeamContact):
             raise ValidationError("A contact needs a name.")
 
 
-def _report_link(model: Any, attribute: Any) -> Markup:
-    reference = escape(model.report.reference)
-    return Markup(f'<a href="../../reports/{model.report_id}">{reference}</a>')
-
-
-def _overdue(model: Any, attribute: Any) -> Markup:
-    late = model.status == "open" and model.due_date is not None and model.due_date < date.today()
-    text = escape(model.due_date.isoformat() if model.due_date else "")
-    return Markup(f'<span class="badge bg-red text-white">{text}</span>') if late else text
-
-
-class ActionAdmin(ModelView, model=Action):
-    """Every action across the teams a person may see; edited on the report page."""
-
-    name, name_plural, icon = "Action", "Actions", "fa-solid fa-list-check"
-    column_list = [Action.report, Action.description, Action.owner, Action.due_date,
-                   Action.status, Action.completed_date]
-    column_formatters = {Action.report: _report_link, Action.due_date: _overdue}
-    column_sortable_list = [Action.due_date, Action.status, Action.owner]
-    column_default_sort = [(Action.due_date, False)]
-    can_create = False
-    can_edit = False
-    can_delete = False
-
-    def list_query(self, request: Request) -> Select:
-        query = select(Action).join(Report, Report.id == Action.report_id)
-        scope = current_user(request).scope
-        return query if scope is None else query.where(Report.team_id.in_(scope))
-
-    def count_query(self, request: Request) -> Select:
-        from sqlalchemy import func
-
-        query = select(func.count(Action.id)).join(Report, Report.id == Action.report_id)
-        scope = current_user(request).scope
-        return query if scope is None else query.where(Report.team_id.in_(scope))
-
-    def details_query(self, request: Request) -> Select:
-        return self.list_query(request).where(
-            Action.id == request.path_params["pk"])
-
-
 MODEL_VIEWS = (TeamAdmin, PlaceAdmin, CategoryAdmin, ReporterAdmin, TeamContactAdmin,
-               AdminUserAdmin, ActionAdmin)
+               AdminUserAdmin)
