@@ -93,7 +93,7 @@ class ActionsView(_ActionPages):
         if problem:
             flash(request, self.services.text(problem), category="error")
         else:
-            flash(request, self.services.text("Re-audit recorded."), category="success")
+            flash(request, self.services.text(N_("Re-audit recorded.")), category="success")
         return _back(request, form.get("back"), report.id)
 
 
