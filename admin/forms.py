@@ -9,8 +9,7 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from conversations import N_
-from storage.repositories import ActionFilters
-from storage.schemas import ReportFilters
+from storage.schemas import ActionFilters, ReportFilters
 from storage.vocab import ACTION_LIST_STATUSES, FACTORS, REPORT_STATUSES, SEVERITIES, TIERS
 
 SORTS = ("-submitted_at", "submitted_at", "-occurred_date", "occurred_date", "reference",

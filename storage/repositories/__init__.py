@@ -1,6 +1,6 @@
 """Small async repositories around an AsyncSession; the caller commits."""
 
-from storage.repositories.action_list import ActionFilters, ActionListRepository, ActionRow
+from storage.repositories.action_list import ActionListRepository, ActionRow
 from storage.repositories.admins import AdminUserRepository, CategoryRepository
 from storage.repositories.bulletins import BulletinRepository
 from storage.repositories.curation import ActionRepository, AuditRepository
@@ -16,7 +16,6 @@ from storage.repositories.teams import TeamRepository, new_join_code, normalise_
 
 __all__ = [
     "UNSET",
-    "ActionFilters",
     "ActionListRepository",
     "ActionRepository",
     "ActionRow",

@@ -10,23 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Action, AdminUser, Report
-from storage.vocab import ACTION_LIST_STATUSES
-
-
-@dataclass(frozen=True)
-class ActionFilters:
-    """What the tracker is narrowed to; None means "any"."""
-
-    # None: every team. An empty tuple: no team at all (a scoped user with no teams).
-    team_ids: tuple[int, ...] | None = None
-    owner_user_id: int | None = None
-    status: str | None = None  # one of ACTION_LIST_STATUSES
-    due_from: date | None = None  # due date, inclusive
-    due_to: date | None = None  # due date, inclusive
-
-    def __post_init__(self) -> None:
-        if self.status is not None and self.status not in ACTION_LIST_STATUSES:
-            raise ValueError(f"status must be one of {ACTION_LIST_STATUSES}, not {self.status!r}")
+from storage.schemas import ActionFilters
 
 
 @dataclass(frozen=True)
