@@ -10,14 +10,15 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, RedirectResponse
-from sqladmin import Admin
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.staticfiles import StaticFiles
 
 from admin.auth import AdminAuth, RoleGrants
 from admin.i18n import AdminText
+from admin.landing import NearmissAdmin
 from admin.services import Services, bind
+from admin.views.actions import ActionsView, MyActionsView
 from admin.views.alerts import AlertsView
 from admin.views.bulletins import BulletinsView
 from admin.views.escalations import EscalationsView
@@ -45,12 +46,12 @@ def create_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession
     auth = AdminAuth(admin_secret(settings), sessionmaker, https_only=settings.admin_https_only,
                      **({"failed_login_delay": failed_login_delay}
                         if failed_login_delay is not None else {}))
-    admin = Admin(app, session_maker=sessionmaker, title="nearmiss", base_url="/admin",
+    admin = NearmissAdmin(app, session_maker=sessionmaker, title="nearmiss", base_url="/admin",
                   templates_dir=str(HERE / "templates"), authentication_backend=auth,
                   authorization_backend=RoleGrants())
     _install_text(admin, text)
-    for view in (ReportsView, EscalationsView, DashboardView, GovernanceView, BulletinsView,
-                 GroupLinksView, AlertsView, PrivacyView):
+    for view in (ReportsView, ActionsView, MyActionsView, EscalationsView, DashboardView,
+                 GovernanceView, BulletinsView, GroupLinksView, AlertsView, PrivacyView):
         bound = bind(view, services)
         admin.add_base_view(bound)
         # SQLAdmin names a view after its last route; the menu must open its first page.
@@ -69,7 +70,7 @@ def create_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession
     return app
 
 
-def _install_text(admin: Admin, text: AdminText) -> None:
+def _install_text(admin: NearmissAdmin, text: AdminText) -> None:
     """Every admin page, SQLAdmin's included, speaks through our catalogs."""
     env = admin.templates.env
     env.globals["_"] = text

@@ -9,8 +9,8 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from conversations import N_
-from storage.schemas import ReportFilters
-from storage.vocab import FACTORS, REPORT_STATUSES, SEVERITIES, TIERS
+from storage.schemas import ActionFilters, ReportFilters
+from storage.vocab import ACTION_LIST_STATUSES, FACTORS, REPORT_STATUSES, SEVERITIES, TIERS
 
 SORTS = ("-submitted_at", "submitted_at", "-occurred_date", "occurred_date", "reference",
          "category", "status")
@@ -57,6 +57,48 @@ def read_filters(query: Mapping[str, str], scope: tuple[int, ...] | None, *,
         words=words,
     )
     return filters, max(1, _int(query.get("page")) or 1)
+
+
+def read_action_filters(query: Mapping[str, str], scope: tuple[int, ...] | None, *,
+                        owner_user_id: int | None = None) -> tuple[ActionFilters, int]:
+    """The action tracker's filters and page; ValueError names the first value not valid.
+
+    A team outside the user's own gives an empty list, as on the reports list; owner_user_id
+    fixes the owner (the My actions page) whatever the query says.
+    """
+    team = _whole_number(query.get("team"), N_("Choose a team from the list."))
+    owner = _whole_number(query.get("owner"), N_("Choose an owner from the list."))
+    status = query.get("status") or None
+    if status is not None and status not in ACTION_LIST_STATUSES:
+        raise ValueError(N_("Choose a status from the list."))
+    due_from = _iso_date(query.get("due_from"), N_("Due from: enter a date as YYYY-MM-DD."))
+    due_to = _iso_date(query.get("due_to"), N_("Due by: enter a date as YYYY-MM-DD."))
+    page = _whole_number(query.get("page"), N_("The page number must be a whole number."))
+    team_ids = scope
+    if team is not None:
+        team_ids = (team,) if scope is None or team in scope else ()
+    filters = ActionFilters(team_ids=team_ids, owner_user_id=owner_user_id or owner,
+                            status=status, due_from=due_from, due_to=due_to)
+    return filters, max(1, page or 1)
+
+
+def _whole_number(value: str | None, problem: str) -> int | None:
+    """A positive whole number from a query string, None when empty, else ValueError."""
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 9):
+        raise ValueError(problem)
+    return int(value)
+
+
+def _iso_date(value: str | None, problem: str) -> date | None:
+    """An ISO date from a query string, None when empty, else ValueError."""
+    if not value:
+        return None
+    found = parse_date(value)
+    if found is None:
+        raise ValueError(problem)
+    return found
 
 
 def curation_changes(form: FormData) -> dict[str, Any]:

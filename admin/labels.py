@@ -36,6 +36,8 @@ FACTOR = {
     "process": N_("Process"),
 }
 ACTION_STATUS = {"open": N_("Open"), "done": N_("Completed"), "not_doing": N_("Not doing")}
+ACTION_LIST_STATUS = {**ACTION_STATUS, "overdue": N_("Overdue"),
+                      "recheck_due": N_("Re-audit due")}
 PERIOD = {"morning": N_("Morning"), "afternoon": N_("Afternoon"), "evening": N_("Evening"),
           "night": N_("Night")}
 CATEGORY = dict(CATEGORIES)

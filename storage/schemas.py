@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from storage.identity import CONFIDENTIALITY, REPORT_KINDS
-from storage.vocab import REPORT_SORTS
+from storage.vocab import ACTION_LIST_STATUSES, REPORT_SORTS
 
 
 @dataclass(frozen=True)
@@ -108,3 +108,19 @@ class ReportFilters:
         for name in ("place", "category", "status", "tier", "text"):
             value = getattr(self, name)
             object.__setattr__(self, name, value.strip() or None if value else None)
+
+
+@dataclass(frozen=True)
+class ActionFilters:
+    """What the tracker is narrowed to; None means "any"."""
+
+    # None: every team. An empty tuple: no team at all (a scoped user with no teams).
+    team_ids: tuple[int, ...] | None = None
+    owner_user_id: int | None = None
+    status: str | None = None  # one of ACTION_LIST_STATUSES
+    due_from: date | None = None  # due date, inclusive
+    due_to: date | None = None  # due date, inclusive
+
+    def __post_init__(self) -> None:
+        if self.status is not None and self.status not in ACTION_LIST_STATUSES:
+            raise ValueError(f"status must be one of {ACTION_LIST_STATUSES}, not {self.status!r}")

@@ -17,6 +17,8 @@ FACTORS = (
     "process",
 )
 ACTION_STATUSES = ("open", "done", "not_doing")
+# What the action tracker can be narrowed to: a status, or the overdue and re-audits due.
+ACTION_LIST_STATUSES = ("open", "overdue", "done", "not_doing", "recheck_due")
 # The admin list's sort orders; "-" means newest or last first.
 REPORT_SORTS = (
     "-submitted_at",

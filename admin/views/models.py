@@ -1,21 +1,19 @@
-"""Declarative SQLAdmin views: one per managed model. Who may use each is in admin/auth.py."""
+"""Declarative SQLAdmin views: one per managed model, for administrators (admin/auth.py).
+
+Actions are not here: they have their own tracker (admin/views/actions.py)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from markupsafe import Markup, escape
 from sqladmin import ModelView
-from sqlalchemy import Select, select
 from starlette.requests import Request
-from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import ValidationError
+from wtforms import Form, PasswordField, SelectField, StringField
+from wtforms.validators import Optional, ValidationError
 
-from admin.roles import current_user
 from admin.security import hash_password, password_problem
 from storage.identity import CONTACT_ROLES
-from storage.models import Action, AdminUser, Category, Place, Report, Reporter, Team, TeamContact
+from storage.models import AdminUser, Category, Place, Reporter, Team, TeamContact
 from storage.repositories import new_join_code
 from storage.stats import WEEKDAYS
 from storage.vocab import ROLES
@@ -80,11 +78,20 @@ class AdminUserAdmin(ModelView, model=AdminUser):
     column_details_exclude_list = [AdminUser.password_hash]
     form_columns = [AdminUser.email, AdminUser.role, AdminUser.active, AdminUser.teams,
                     AdminUser.password_hash]
-    form_overrides = {"role": SelectField, "password_hash": PasswordField}
-    form_args = {
-        "role": {"choices": [(role, role) for role in ROLES]},
-        "password_hash": {"label": "New password (leave empty to keep the current one)"},
-    }
+    form_overrides = {"role": SelectField}
+    form_args = {"role": {"choices": [(role, role) for role in ROLES]}}
+
+    async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
+        """The model's form, with a password field that may stay empty.
+
+        SQLAdmin marks every non-null column required; an empty password here means "keep
+        the current one", so changing a role or deactivating someone needs no new password.
+        A new user without one is refused in on_model_change.
+        """
+        form = await super().scaffold_form(rules)
+        form.password_hash = PasswordField(
+            "New password (leave empty to keep the current one)", validators=[Optional()])
+        return form
 
     async def on_model_change(self, data: dict, model: Any, is_created: bool,
                               request: Request) -> None:
@@ -133,46 +140,5 @@ class TeamContactAdmin(ModelView, model=TeamContact):
             raise ValidationError("A contact needs a name.")
 
 
-def _report_link(model: Any, attribute: Any) -> Markup:
-    reference = escape(model.report.reference)
-    return Markup(f'<a href="../../reports/{model.report_id}">{reference}</a>')
-
-
-def _overdue(model: Any, attribute: Any) -> Markup:
-    late = model.status == "open" and model.due_date is not None and model.due_date < date.today()
-    text = escape(model.due_date.isoformat() if model.due_date else "")
-    return Markup(f'<span class="badge bg-red text-white">{text}</span>') if late else text
-
-
-class ActionAdmin(ModelView, model=Action):
-    """Every action across the teams a person may see; edited on the report page."""
-
-    name, name_plural, icon = "Action", "Actions", "fa-solid fa-list-check"
-    column_list = [Action.report, Action.description, Action.owner, Action.due_date,
-                   Action.status, Action.completed_date]
-    column_formatters = {Action.report: _report_link, Action.due_date: _overdue}
-    column_sortable_list = [Action.due_date, Action.status, Action.owner]
-    column_default_sort = [(Action.due_date, False)]
-    can_create = False
-    can_edit = False
-    can_delete = False
-
-    def list_query(self, request: Request) -> Select:
-        query = select(Action).join(Report, Report.id == Action.report_id)
-        scope = current_user(request).scope
-        return query if scope is None else query.where(Report.team_id.in_(scope))
-
-    def count_query(self, request: Request) -> Select:
-        from sqlalchemy import func
-
-        query = select(func.count(Action.id)).join(Report, Report.id == Action.report_id)
-        scope = current_user(request).scope
-        return query if scope is None else query.where(Report.team_id.in_(scope))
-
-    def details_query(self, request: Request) -> Select:
-        return self.list_query(request).where(
-            Action.id == request.path_params["pk"])
-
-
 MODEL_VIEWS = (TeamAdmin, PlaceAdmin, CategoryAdmin, ReporterAdmin, TeamContactAdmin,
-               AdminUserAdmin, ActionAdmin)
+               AdminUserAdmin)

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from admin import labels
+from admin.actions import action_in_scope, owner_choices, owner_from_form
 from admin.escalations import open_escalations
 from admin.exports import count_actions, reports_csv
 from admin.feedback import on_action_done, on_actions_agreed
@@ -20,6 +21,7 @@ from admin.places import place_names
 from admin.roles import CurrentUser, require
 from admin.services import Services, visible_teams
 from admin.views.redaction import suggest
+from conversations import N_
 from storage.models import Report, ReportIdentity
 from storage.repositories import (
     ActionRepository,
@@ -121,16 +123,19 @@ class ReportsView(BaseView):
         user = require(request, "actions.manage")
         form = await request.form()
         description = str(form.get("description", "")).strip()
-        owner = str(form.get("owner", "")).strip()
         async with self.services.unit_of_work(user) as session:
             report = await _report_in_scope(session, request, user.sees_team)
-            if not description or not owner:
-                flash(request, self.services.text("An action needs a description and an owner."),
-                      category="error")
+            try:
+                owner = await owner_from_form(session, form, team_id=report.team_id)
+                if not description or owner is None:
+                    raise ValueError(N_("An action needs a description and an owner."))
+            except ValueError as problem:
+                flash(request, self.services.text(str(problem)), category="error")
                 return _back_to(request, report)
             await ActionRepository(session).create(
-                report_id=report.id, description=description[:5000], owner=owner[:120],
-                due_date=parse_date(form.get("due_date")))
+                report_id=report.id, description=description[:5000], owner=owner[0],
+                owner_user_id=owner[1], due_date=parse_date(form.get("due_date")),
+                recheck_by=parse_date(form.get("recheck_by")))
         flash(request, self.services.text("Action added."), category="success")
         return _back_to(request, report)
 
@@ -139,21 +144,24 @@ class ReportsView(BaseView):
         user = require(request, "actions.manage")
         form = await request.form()
         async with self.services.unit_of_work(user) as session:
-            actions = ActionRepository(session)
-            action = await actions.get(action_id=request.path_params["action_id"])
-            report = await ReportRepository(session).get_by_id(
-                report_id=action.report_id) if action else None
-            if action is None or report is None or not user.sees_team(report.team_id):
-                raise HTTPException(status_code=404)
+            action, report = await action_in_scope(
+                session, request.path_params["action_id"], user)
             status = str(form.get("status", action.status))
             if status not in ACTION_STATUSES:
                 raise HTTPException(status_code=400, detail="Unknown action status.")
+            try:
+                owner = await owner_from_form(session, form, team_id=report.team_id)
+            except ValueError as problem:
+                flash(request, self.services.text(str(problem)), category="error")
+                return _back_to(request, report)
             done_now = status == "done" and action.status != "done"
-            await actions.update(
+            await ActionRepository(session).update(
                 action, status=status, today=date.today(),
                 outcome_evidence=str(form.get("outcome_evidence", "")).strip() or None,
                 completed_date=parse_date(form.get("completed_date")) or action.completed_date,
-                due_date=parse_date(form.get("due_date")) or action.due_date)
+                due_date=parse_date(form.get("due_date")) or action.due_date,
+                recheck_by=parse_date(form.get("recheck_by")) or action.recheck_by,
+                **({"owner": owner[0], "owner_user_id": owner[1]} if owner else {}))
             if done_now:
                 await on_action_done(session, report, action, self.services.text)
         flash(request, self.services.text("Action updated."), category="success")
@@ -172,9 +180,12 @@ async def _report_context(session: Any, report: Report, user: CurrentUser) -> di
     team = await TeamRepository(session).get(team_id=report.team_id)
     reporter = await _reporter(session, report, user)
     actions = await ActionRepository(session).list(report_id=report.id)
+    owners = await owner_choices(session, (report.team_id,)) if user.can(
+        "actions.manage") else []
     audit = await AuditRepository(session).list(report_id=report.id) if user.can(
         "audit.read") else []
     return {"report": report, "team": team, "reporter": reporter, "actions": actions,
+            "owners": owners, "owner_names": {owner.id: owner.email for owner in owners},
             "audit": audit, "reporter_state": _reporter_state(report, reporter, user)}
 
 

@@ -15,7 +15,12 @@ __all__ = ["ACTION_STATUSES", "Action", "AuditEntry"]
 
 
 class Action(Base):
-    """An improvement action agreed on a report, tracked until it is done."""
+    """An improvement action agreed on a report, tracked until it is done and checked.
+
+    The owner is an admin user when one was chosen (owner then holds their email as it was,
+    for lists that outlive the account); older or outside owners are free text only. A
+    re-audit date ("check it worked by") asks for a later check whose outcome is recorded.
+    """
 
     __tablename__ = "actions"
     __table_args__ = (Index("ix_actions_status_due_date", "status", "due_date"),)
@@ -26,10 +31,17 @@ class Action(Base):
     )
     description: Mapped[str] = mapped_column(Text)
     owner: Mapped[str] = mapped_column(String(120))
+    owner_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("admin_users.id", ondelete="SET NULL"), index=True
+    )
     due_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="open")
     outcome_evidence: Mapped[str | None] = mapped_column(Text)  # what changed, re-audit result
     completed_date: Mapped[date | None] = mapped_column(Date)
+    recheck_by: Mapped[date | None] = mapped_column(Date)  # "check it worked by"
+    recheck_outcome: Mapped[str | None] = mapped_column(Text)
+    rechecked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rechecked_by: Mapped[str | None] = mapped_column(String(254))  # email at the time
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -1,5 +1,6 @@
 """Small async repositories around an AsyncSession; the caller commits."""
 
+from storage.repositories.action_list import ActionListRepository, ActionRow
 from storage.repositories.admins import AdminUserRepository, CategoryRepository
 from storage.repositories.bulletins import BulletinRepository
 from storage.repositories.curation import ActionRepository, AuditRepository
@@ -15,7 +16,9 @@ from storage.repositories.teams import TeamRepository, new_join_code, normalise_
 
 __all__ = [
     "UNSET",
+    "ActionListRepository",
     "ActionRepository",
+    "ActionRow",
     "BulletinRepository",
     "AdminUserRepository",
     "AuditRepository",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import hot
@@ -44,6 +44,20 @@ class AdminUserRepository:
     async def list(self) -> builtins.list[AdminUser]:
         """Return every admin user by email."""
         return list(await self.session.scalars(select(AdminUser).order_by(AdminUser.email)))
+
+    async def action_owners(self, *, team_ids: Sequence[int] | None) -> builtins.list[AdminUser]:
+        """Active users who may own an action of any of these teams (None: of any team).
+
+        Administrators work with every team; reviewers with their own. Viewers own no
+        actions: they cannot record what was done.
+        """
+        reviewers = AdminUser.role == "reviewer"
+        if team_ids is not None:
+            reviewers = and_(reviewers, AdminUser.teams.any(Team.id.in_(tuple(team_ids))))
+        query = (select(AdminUser)
+                 .where(AdminUser.active.is_(True), or_(AdminUser.role == "admin", reviewers))
+                 .order_by(AdminUser.email))
+        return list(await self.session.scalars(query))
 
     async def count(self) -> int:
         """Return how many admin users there are."""

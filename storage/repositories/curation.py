@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -22,14 +22,23 @@ class ActionRepository:
         self.session = session
 
     async def create(
-        self, *, report_id: int, description: str, owner: str, due_date: date | None = None
+        self,
+        *,
+        report_id: int,
+        description: str,
+        owner: str,
+        due_date: date | None = None,
+        owner_user_id: int | None = None,
+        recheck_by: date | None = None,
     ) -> Action:
-        """Agree a new open action on a report."""
+        """Agree a new open action on a report; owner is the owner's name or email."""
         action = Action(
             report_id=report_id,
             description=_required(description, "description"),
             owner=_required(owner, "owner"),
+            owner_user_id=owner_user_id,
             due_date=due_date,
+            recheck_by=recheck_by,
             status="open",
         )
         self.session.add(action)
@@ -52,10 +61,12 @@ class ActionRepository:
         today: date,
         description: str | Unset = UNSET,
         owner: str | Unset = UNSET,
+        owner_user_id: int | None | Unset = UNSET,
         due_date: date | None | Unset = UNSET,
         status: str | Unset = UNSET,
         outcome_evidence: str | None | Unset = UNSET,
         completed_date: date | None | Unset = UNSET,
+        recheck_by: date | None | Unset = UNSET,
     ) -> Action:
         """Change the given fields; an action done without a completed date is done today."""
         if status is not UNSET and status not in ACTION_STATUSES:
@@ -67,16 +78,27 @@ class ActionRepository:
         fields: dict[str, Any] = {
             "description": description,
             "owner": owner,
+            "owner_user_id": owner_user_id,
             "due_date": due_date,
             "status": status,
             "outcome_evidence": outcome_evidence,
             "completed_date": completed_date,
+            "recheck_by": recheck_by,
         }
         for name, value in fields.items():
             if value is not UNSET:
                 setattr(action, name, value)
         if action.status == "done" and action.completed_date is None:
             action.completed_date = today
+        await self.session.flush()
+        return action
+
+    async def record_recheck(
+        self, action: Action, *, outcome: str, by: str, now: datetime
+    ) -> Action:
+        """Record what the re-audit found (whether the change worked), when and by whom."""
+        action.recheck_outcome = _required(outcome, "re-audit outcome")
+        action.rechecked_at, action.rechecked_by = now, by
         await self.session.flush()
         return action
 

@@ -25,7 +25,13 @@ ROUTES = [
     ("GET", "/admin/dashboard", None, (200, 200, 200)),
     ("GET", "/admin/governance", None, (200, 200, 200)),
     ("GET", "/admin/governance?date_from=2020-01-01&date_to=2030-01-01", None, (200, 200, 200)),
-    ("GET", "/admin/action/list", None, (200, 200, 403)),
+    ("GET", "/admin/actions", None, (200, 200, 403)),
+    ("GET", "/admin/actions/mine", None, (200, 200, 403)),
+    ("POST", "/admin/actions/{action_a}/recheck", {"recheck_outcome": "Checked"},
+     (303, 303, 403)),
+    # SQLAdmin's generic Actions list and details (the eye icon) are gone, not a crash.
+    ("GET", "/admin/action/list", None, (404, 404, 404)),
+    ("GET", "/admin/action/details/{action_a}", None, (404, 404, 404)),
     ("GET", "/admin/team/list", None, (200, 403, 403)),
     ("GET", "/admin/team/create", None, (200, 403, 403)),
     ("POST", "/admin/team/create", {"name": "Elm Court"}, (302, 403, 403)),
@@ -94,5 +100,5 @@ async def test_scoped_users_see_only_their_teams_in_lists(as_role, world: World)
     assert "Hoist sling" not in forged and "0 reports" in forged
     csv_text = (await reviewer.get(f"/admin/reports.csv?team={world.team_b}")).text
     assert "Hoist sling" not in csv_text
-    actions = (await reviewer.get("/admin/action/list")).text
+    actions = (await reviewer.get("/admin/actions")).text
     assert "Photo ID on every MAR chart" in actions

@@ -259,3 +259,31 @@ async def test_0008_refuses_to_drop_reporters_without_the_key(empty_database_url
 
     with pytest.raises(RuntimeError, match="nearmiss migrate"):
         await upgrade_async(url)
+
+
+async def test_0010_keeps_each_actions_free_text_owner_and_adds_no_reaudit(
+        empty_database_url: str) -> None:
+    url = empty_database_url
+    await upgrade_async(url, "0009")
+    await _sql(
+        url,
+        "INSERT INTO teams (id, name, code, created_at, digest_weekday, digest_hour, language)"
+        " VALUES (1, 'Oak', 'C0DE', '2026-01-01', 0, 9, 'en')",
+        "INSERT INTO reports (id, reference, draft_key, team_id, language, occurred_date,"
+        " time_of_day, place, category, what_happened, how_prevented, status, submitted_at,"
+        " created_at, updated_at, confidentiality, kind) VALUES (1, 'NM-2026-0001', 'd', 1,"
+        " 'en', '2026-01-01', 'morning', 'Lounge', 'falls', 'w', 'h', 'new', '2026-01-01',"
+        " '2026-01-01', '2026-01-01', 'named', 'near_miss')",
+        "INSERT INTO actions (id, report_id, description, owner, status, created_at, updated_at)"
+        " VALUES (1, 1, 'Fix the rail', 'Deputy manager', 'open', '2026-01-02', '2026-01-02')",
+    )
+
+    await upgrade_async(url)
+
+    [rows] = await _sql(url, "SELECT owner, owner_user_id, recheck_by, recheck_outcome,"
+                             " rechecked_at, rechecked_by FROM actions")
+    assert rows == [("Deputy manager", None, None, None, None, None)]
+    assert await _inspect(url, _differences) == []
+    await asyncio.to_thread(downgrade, url, "0009")
+    [rows] = await _sql(url, "SELECT description, owner FROM actions")
+    assert rows == [("Fix the rail", "Deputy manager")]
