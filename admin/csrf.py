@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from admin.limits import BodyTooLarge, read_body, refuse_too_large
+from admin.limits import BodyTooLarge, declared_length, read_body, refuse_too_large
 
 SESSION_KEY = "csrf_token"
 FIELD = "csrf_token"
@@ -80,8 +80,12 @@ class CSRFMiddleware:
         if not expected:
             await _refuse(scope, receive, send)
             return
+        limit = self.login_max_bytes if login else None
+        if limit is not None and (declared_length(scope) or 0) > limit:
+            await refuse_too_large(scope, receive, send)
+            return
         try:
-            body = await read_body(receive, limit=self.login_max_bytes if login else None)
+            body = await read_body(receive, limit=limit)
         except BodyTooLarge:
             await refuse_too_large(scope, receive, send)
             return
