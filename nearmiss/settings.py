@@ -11,7 +11,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, field_validator
+from pydantic import PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Telegram tokens look like 123456789:AA...; anything else is a typo or a placeholder.
@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     admin_base_url: str | None = None
     # Bodies larger than this are refused (413) before they are read: the admin's largest
     # legitimate form (a bulletin, the privacy policy, a model's edit form) is a few KB.
-    admin_max_body_bytes: int = 2 * 1024 * 1024
+    admin_max_body_bytes: PositiveInt = 2 * 1024 * 1024
     secret_key: SecretStr | None = None
     # A row a worker claimed but never marked (it was killed) is sent again after this long.
     # Longer than any wait a live worker has between claiming a row and sending it.
