@@ -15,8 +15,11 @@ from starlette.requests import Request
 from starlette.staticfiles import StaticFiles
 
 from admin.auth import AdminAuth, RoleGrants
+from admin.headers import SecurityHeadersMiddleware
 from admin.i18n import AdminText
 from admin.landing import NearmissAdmin
+from admin.limits import BodyLimitMiddleware
+from admin.origin import ConfiguredOriginMiddleware
 from admin.services import Services, bind
 from admin.views.actions import ActionsView, MyActionsView
 from admin.views.alerts import AlertsView
@@ -28,9 +31,11 @@ from admin.views.models import MODEL_VIEWS
 from admin.views.privacy import PrivacyView
 from admin.views.reports import ReportsView
 from bot.i18n import Translator
-from nearmiss.settings import Settings, admin_secret, locales_dir
+from nearmiss.settings import Settings, admin_base_url, admin_secret, locales_dir
 
 HERE = Path(__file__).resolve().parent
+# Static files (ours, SQLAdmin's): the only responses a browser may cache.
+STATIC_PREFIXES = ("/static/", "/admin/statics/")
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
@@ -47,8 +52,8 @@ def create_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession
                      **({"failed_login_delay": failed_login_delay}
                         if failed_login_delay is not None else {}))
     admin = NearmissAdmin(app, session_maker=sessionmaker, title="nearmiss", base_url="/admin",
-                  templates_dir=str(HERE / "templates"), authentication_backend=auth,
-                  authorization_backend=RoleGrants())
+                          templates_dir=str(HERE / "templates"), authentication_backend=auth,
+                          authorization_backend=RoleGrants())
     _install_text(admin, text)
     for view in (ReportsView, ActionsView, MyActionsView, EscalationsView, DashboardView,
                  GovernanceView, BulletinsView, GroupLinksView, AlertsView, PrivacyView):
@@ -60,14 +65,23 @@ def create_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession
         admin.add_view(model_view)
 
     @app.get("/", include_in_schema=False)
-    async def home() -> RedirectResponse:
-        return RedirectResponse("/admin/reports")
+    async def home(request: Request) -> RedirectResponse:
+        return RedirectResponse(request.url_for("admin:index"))  # the landing page by role
 
     @app.get("/healthz", include_in_schema=False)
     async def health() -> JSONResponse:
         return JSONResponse({"ok": True, **(status() if status else {})})
 
+    _install_guards(app, settings)
     return app
+
+
+def _install_guards(app: FastAPI, settings: Settings) -> None:
+    """Around everything: URLs from configuration, security headers, the body limit."""
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.admin_max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware, https_only=settings.admin_https_only,
+                       cacheable=STATIC_PREFIXES)
+    app.add_middleware(ConfiguredOriginMiddleware, base_url=admin_base_url(settings))
 
 
 def _install_text(admin: NearmissAdmin, text: AdminText) -> None:

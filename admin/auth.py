@@ -29,8 +29,10 @@ class AdminAuth(AuthenticationBackend):
                  https_only: bool, failed_login_delay: float = FAILED_LOGIN_DELAY) -> None:
         super().__init__(secret_key=secret_key, session_cookie="nearmiss_admin",
                          max_age=SESSION_HOURS * 3600, same_site="lax", https_only=https_only)
-        # Inside the session middleware: the CSRF check needs the session.
-        self.middlewares.append(Middleware(CSRFMiddleware))
+        # Inside the session middleware: the CSRF check needs the session, and refuses any
+        # unsafe request but the sign-in form's from a session no one has signed in to.
+        self.middlewares.append(Middleware(
+            CSRFMiddleware, signed_in=lambda session: isinstance(session.get("user_id"), int)))
         self.sessionmaker = sessionmaker
         self.failed_login_delay = failed_login_delay
 

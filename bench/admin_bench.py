@@ -82,7 +82,8 @@ async def main(reports: int, runs: int) -> None:
                 email="bench@example.org", role="admin",
                 password_hash=hash_password("bench password 123"))
             await session.commit()
-        app = create_app(Settings(_env_file=None, database_url=url, data_dir=Path(folder)),
+        app = create_app(Settings(_env_file=None, database_url=url, data_dir=Path(folder),
+                                  admin_base_url="http://bench"),
                          sessionmaker, failed_login_delay=0)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from nearmiss import teams, users
-from nearmiss.settings import ConfigurationError, Settings
+from nearmiss.settings import ConfigurationError, Settings, admin_base_url
 
 log = logging.getLogger("nearmiss")
 
@@ -96,6 +96,7 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
     if command == "run" and (refusal := scale_problem(settings, args, problem)):
         print(f"nearmiss: {refusal}", file=sys.stderr)
         return 2
+    base_url = admin_base_url(settings)  # a ConfigurationError before anything starts
     migrate(settings)
     if command == "run" and args.workers > 1:
         return serve_workers(settings, args.workers)
@@ -103,7 +104,7 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
     if command == "run" and problem is not None:
         print(TOKEN_HELP.format(problem=TOKEN_PROBLEMS[problem]), file=sys.stderr)
         print(f"nearmiss: the bot is NOT running. The admin panel is still being served at "
-              f"http://{settings.admin_host}:{settings.admin_port}/admin", file=sys.stderr)
+              f"{base_url}/admin", file=sys.stderr)
     return serve_admin(settings, with_bot=with_bot)
 
 

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 
 from nearmiss import memory
 from nearmiss.retention import RetentionJob, running
-from nearmiss.settings import Settings
+from nearmiss.settings import Settings, admin_base_url
 
 log = logging.getLogger(__name__)
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -268,7 +268,8 @@ async def serve(settings: Settings, *, with_bot: bool) -> None:
     config = uvicorn.Config(app, host=settings.admin_host, port=settings.admin_port,
                             log_level=settings.log_level.lower(), lifespan="on")
     memory.settle()
-    log.info("admin panel: http://%s:%s/admin", settings.admin_host, settings.admin_port)
+    log.info("admin panel: %s/admin (listening on %s:%s)", admin_base_url(settings),
+             settings.admin_host, settings.admin_port)
     try:
         await uvicorn.Server(config).serve()
     finally:

@@ -8,9 +8,10 @@ import re
 import secrets
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, field_validator
+from pydantic import PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Telegram tokens look like 123456789:AA...; anything else is a typo or a placeholder.
@@ -38,6 +39,12 @@ class Settings(BaseSettings):
     admin_host: str = "127.0.0.1"
     admin_port: int = 8000
     admin_https_only: bool = False  # set true behind HTTPS so the session cookie is Secure
+    # The address people open the admin at (scheme, host, port); every link and redirect is
+    # built from it, never from the request's Host header. Default: ADMIN_HOST:ADMIN_PORT.
+    admin_base_url: str | None = None
+    # Bodies larger than this are refused (413) before they are read: the admin's largest
+    # legitimate form (a bulletin, the privacy policy, a model's edit form) is a few KB.
+    admin_max_body_bytes: PositiveInt = 2 * 1024 * 1024
     secret_key: SecretStr | None = None
     # A row a worker claimed but never marked (it was killed) is sent again after this long.
     # Longer than any wait a live worker has between claiming a row and sending it.
@@ -57,7 +64,8 @@ class Settings(BaseSettings):
     def _blank_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("telegram_api_url", "secret_key", "redis_url", "webhook_url", mode="before")
+    @field_validator("telegram_api_url", "secret_key", "redis_url", "webhook_url",
+                     "admin_base_url", mode="before")
     @classmethod
     def _blank_url_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -71,6 +79,18 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}, use a name like Europe/London") \
                 from None
         return value
+
+    @field_validator("admin_base_url")
+    @classmethod
+    def _origin_only(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname \
+                or parts.path.strip("/") or parts.query or parts.fragment:
+            raise ValueError(f"ADMIN_BASE_URL must be a scheme and host, like "
+                             f"https://nearmiss.example.org, not {value!r}")
+        return f"{parts.scheme}://{parts.netloc}"
 
     @field_validator("log_level")
     @classmethod
@@ -126,6 +146,23 @@ def admin_secret(settings: Settings) -> str:
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+def admin_base_url(settings: Settings) -> str:
+    """Where the admin is served, as people's browsers reach it: ADMIN_BASE_URL, else
+    http://ADMIN_HOST:ADMIN_PORT (required in production, where a proxy stands in front)."""
+    if settings.admin_base_url is not None:
+        return settings.admin_base_url
+    if settings.environment == "production":
+        raise ConfigurationError("ADMIN_BASE_URL must be set when ENVIRONMENT=production: the "
+                                 "address people open the admin at, e.g. "
+                                 "https://nearmiss.example.org")
+    host = settings.admin_host
+    if host in ("0.0.0.0", "::", ""):  # listening everywhere: reachable here as localhost
+        host = "localhost"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.admin_port}"
 
 
 def identity_key(settings: Settings) -> bytes:

@@ -14,6 +14,7 @@ from admin import charts, labels
 from admin.escalations import open_escalations
 from admin.forms import parse_date
 from admin.governance import build_governance, render_governance
+from admin.headers import STANDALONE_POLICY
 from admin.pdf import html_to_pdf
 from admin.places import place_names
 from admin.roles import CurrentUser, require
@@ -112,4 +113,5 @@ class GovernanceView(_Insight):
             name = f"nearmiss-governance-{scope.date_from}-{scope.date_to}.pdf"
             return Response(await html_to_pdf(html), media_type="application/pdf",
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
-        return HTMLResponse(html)
+        # Standalone, with its own <style> (it also becomes the PDF): a policy of its own.
+        return HTMLResponse(html, headers={"Content-Security-Policy": STANDALONE_POLICY})

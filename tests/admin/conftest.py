@@ -85,7 +85,8 @@ async def seed_world(sessionmaker: async_sessionmaker[AsyncSession]) -> World:
 
 @pytest.fixture
 def admin_settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(_env_file=None, database_url=database_url, data_dir=tmp_path / "data")
+    return Settings(_env_file=None, database_url=database_url, data_dir=tmp_path / "data",
+                    admin_base_url="http://testserver")
 
 
 @pytest.fixture

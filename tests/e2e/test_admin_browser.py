@@ -8,7 +8,6 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from admin.app import create_app
 from admin.security import hash_password
 from nearmiss.settings import Settings
 from storage.models import Team
@@ -16,7 +15,7 @@ from storage.repositories import AdminUserRepository
 from tests.e2e.flow import NO_HARM
 from tests.helpers.bot_runner import RunningBot
 from tests.helpers.fake_telegram import FakeTelegram
-from tests.helpers.web import CHROMIUM, CHROMIUM_ARGS, need_chromium, serve
+from tests.helpers.web import CHROMIUM, CHROMIUM_ARGS, need_chromium, serve_admin
 
 PASSWORD = "a long reviewer password"
 
@@ -39,9 +38,7 @@ async def admin_url(settings: Settings, sessionmaker: async_sessionmaker[AsyncSe
             email="rev@example.org", role="reviewer", password_hash=hash_password(PASSWORD),
             team_ids=(team.id,))
         await session.commit()
-    app = create_app(settings.model_copy(update={"data_dir": tmp_path}), sessionmaker,
-                     failed_login_delay=0)
-    async with serve(app) as url:
+    async with serve_admin(settings, sessionmaker, data_dir=tmp_path) as url:
         yield url
 
 
@@ -123,9 +120,7 @@ async def test_an_admin_adds_a_place_that_workers_then_see_in_the_bot(
         await AdminUserRepository(session).create(
             email="boss@example.org", role="admin", password_hash=hash_password(PASSWORD))
         await session.commit()
-    app = create_app(settings.model_copy(update={"data_dir": tmp_path}), sessionmaker,
-                     failed_login_delay=0)
-    async with serve(app) as url:
+    async with serve_admin(settings, sessionmaker, data_dir=tmp_path) as url:
         page = await browser.new_page()
         await page.goto(f"{url}/admin/login")
         await page.fill("input[name=username]", "boss@example.org")

@@ -49,7 +49,8 @@ async def _reviewer(settings: Settings, sessionmaker: async_sessionmaker[AsyncSe
                     data_dir: Path, email: str = "rev@example.org",
                     password: str = "reviewer password 1") -> AsyncIterator[AdminClient]:
     """The admin app, signed in as rev@example.org, or `email` (created by the test)."""
-    app = create_app(settings.model_copy(update={"data_dir": data_dir}), sessionmaker,
+    app = create_app(settings.model_copy(update={"data_dir": data_dir,
+                                                 "admin_base_url": "http://admin"}), sessionmaker,
                      failed_login_delay=0)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://admin") as http:

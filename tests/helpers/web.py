@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from admin.app import create_app
+from nearmiss.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -34,9 +38,9 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[str]:
-    """Serve the app on a free loopback port; yield its base URL."""
-    port = free_port()
+async def serve(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
+    """Serve the app on `port` (a free loopback port if None); yield its base URL."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="on"))
     task = asyncio.create_task(server.serve())
@@ -53,3 +57,16 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+@asynccontextmanager
+async def serve_admin(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
+                      **update: object) -> AsyncIterator[str]:
+    """The admin (create_app) on a free loopback port, ADMIN_BASE_URL its own; `update` changes
+    other settings (data_dir, say). Yields the base URL."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    app = create_app(settings.model_copy(update={**update, "admin_base_url": base_url}),
+                     sessionmaker, failed_login_delay=0)
+    async with serve(app, port) as url:
+        yield url

@@ -7,8 +7,9 @@ import string
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from nearmiss.settings import ConfigurationError, Settings, admin_secret
+from nearmiss.settings import ConfigurationError, Settings, admin_base_url, admin_secret
 
 URLSAFE = string.ascii_letters + string.digits + "-_"
 
@@ -32,3 +33,23 @@ def test_keys_made_as_the_message_says_are_always_accepted(tmp_path: Path) -> No
     for _ in range(3000):
         key = "".join(chance.choice(URLSAFE) for _ in range(64))
         assert admin_secret(Settings(_env_file=None, secret_key=key, data_dir=tmp_path)) == key
+
+
+def test_the_admin_base_url_defaults_to_where_the_admin_listens(tmp_path: Path) -> None:
+    assert admin_base_url(Settings(_env_file=None)) == "http://127.0.0.1:8000"
+    assert admin_base_url(Settings(_env_file=None, admin_host="0.0.0.0", admin_port=9000)) \
+        == "http://localhost:9000"
+    assert admin_base_url(Settings(_env_file=None, admin_base_url="https://a.example.org/")) \
+        == "https://a.example.org"
+
+
+@pytest.mark.parametrize("url", ["nearmiss.example.org", "ftp://a.example.org",
+                                 "https://a.example.org/admin", "https://a.example.org/?x=1"])
+def test_an_admin_base_url_that_is_not_a_scheme_and_host_is_refused(url: str) -> None:
+    with pytest.raises(ValidationError, match="ADMIN_BASE_URL"):
+        Settings(_env_file=None, admin_base_url=url)
+
+
+def test_production_needs_the_admin_base_url(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="ADMIN_BASE_URL"):
+        admin_base_url(Settings(_env_file=None, environment="production"))
