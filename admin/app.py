@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from admin.auth import AdminAuth, RoleGrants
 from admin.i18n import AdminText
 from admin.services import Services, bind
+from admin.views.account import AccountView
 from admin.views.alerts import AlertsView
 from admin.views.bulletins import BulletinsView
 from admin.views.escalations import EscalationsView
@@ -26,6 +27,7 @@ from admin.views.insight import DashboardView, GovernanceView
 from admin.views.models import MODEL_VIEWS
 from admin.views.privacy import PrivacyView
 from admin.views.reports import ReportsView
+from admin.views.sign_ins import SignInFailuresView
 from bot.i18n import Translator
 from nearmiss.settings import Settings, admin_secret, locales_dir
 
@@ -43,14 +45,16 @@ def create_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession
     text = AdminText(Translator(locales_dir(), settings.default_language))
     services = Services(settings, sessionmaker, text)
     auth = AdminAuth(admin_secret(settings), sessionmaker, https_only=settings.admin_https_only,
+                     require_admin_totp=settings.environment == "production",
                      **({"failed_login_delay": failed_login_delay}
                         if failed_login_delay is not None else {}))
     admin = Admin(app, session_maker=sessionmaker, title="nearmiss", base_url="/admin",
                   templates_dir=str(HERE / "templates"), authentication_backend=auth,
                   authorization_backend=RoleGrants())
+    auth.templates = admin.templates
     _install_text(admin, text)
     for view in (ReportsView, EscalationsView, DashboardView, GovernanceView, BulletinsView,
-                 GroupLinksView, AlertsView, PrivacyView):
+                 GroupLinksView, AlertsView, PrivacyView, SignInFailuresView, AccountView):
         bound = bind(view, services)
         admin.add_base_view(bound)
         # SQLAdmin names a view after its last route; the menu must open its first page.

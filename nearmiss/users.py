@@ -23,11 +23,17 @@ def read_password() -> str | None:
 
 def create_admin(settings: Settings, args: argparse.Namespace) -> int:
     from admin.security import password_problem
+    from storage.repositories.admins import checked_email
 
+    try:
+        args.email = checked_email(args.email)
+    except ValueError as error:
+        print(f"nearmiss: {error}; nothing was created.", file=sys.stderr)
+        return 1
     password = read_password()
     if password is None:
         return 1
-    problem = password_problem(password)
+    problem = password_problem(password, personal=[args.email])
     if problem:
         print(f"nearmiss: that password will not do: {problem}.", file=sys.stderr)
         return 1
@@ -55,11 +61,11 @@ async def _create(settings: Settings, args: argparse.Namespace, password: str) -
                     print(f"nearmiss: no team called {name!r}.", file=sys.stderr)
                     return 1
                 team_ids.append(team.id)
-            await users.create(email=args.email.strip().lower(), role=args.role,
+            await users.create(email=args.email, role=args.role,
                                password_hash=hash_password(password), team_ids=team_ids)
             await session.commit()
     finally:
         await engine.dispose()
-    print(f"Created {args.role} {args.email.strip().lower()}. Sign in at "
+    print(f"Created {args.role} {args.email}. Sign in at "
           f"http://{settings.admin_host}:{settings.admin_port}/admin")
     return 0
