@@ -66,8 +66,9 @@ def password_problem(password: str, *, personal: Iterable[str] = ()) -> str | No
         return f"use at most {MAX_PASSWORD_LENGTH} characters"
     if password.strip() != password or not password.strip():
         return "no leading or trailing spaces"
-    words = [part for word in personal for part in word.replace("@", " ").replace(".", " ")
-             .split() if part] + ["nearmiss"]
+    words = [*personal, "nearmiss"]
+    words += [part for word in personal for part in word.replace("@", " ").replace(".", " ")
+              .split()]
     if zxcvbn(password, user_inputs=words)["score"] < MIN_STRENGTH:
         return ("too easy to guess: avoid common passwords, repeated characters and sequences, "
                 "names and dates; a few unrelated words make a good password")
