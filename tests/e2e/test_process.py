@@ -223,6 +223,11 @@ async def test_create_admin_asks_for_the_password_and_stores_a_hash(
 
     code, out = await create("Lead@Example.org", "short")
     assert code == 1 and "at least 12 characters" in out
+    for weak in ("aaaaaaaaaaaa", "password1234"):  # common and repetitive passwords refused
+        code, out = await create("Lead@Example.org", weak)
+        assert code == 1 and "too easy to guess" in out
+    code, out = await create("lead.example.org", "a long enough password")
+    assert code == 1 and "not an email address" in out and "Traceback" not in out
     code, out = await create("Lead@Example.org", "a long enough password", "--role", "reviewer")
     assert code == 0 and "Created reviewer lead@example.org" in out
     code, out = await create("lead@example.org", "a long enough password")
