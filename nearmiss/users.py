@@ -1,4 +1,5 @@
-"""`nearmiss create-admin`: the first administrator, with a password typed, never passed."""
+"""`nearmiss create-admin`: the first administrator, with a password typed, never passed;
+`nearmiss reset-two-factor`: a user who lost their authenticator signs in with a password."""
 
 from __future__ import annotations
 
@@ -68,4 +69,27 @@ async def _create(settings: Settings, args: argparse.Namespace, password: str) -
         await engine.dispose()
     print(f"Created {args.role} {args.email}. Sign in at "
           f"http://{settings.admin_host}:{settings.admin_port}/admin")
+    return 0
+
+
+async def reset_two_factor(settings: Settings, email: str) -> int:
+    """Turn off a user's two-factor sign-in; an admin in production must enrol again."""
+    from storage.db import create_engine, create_sessionmaker
+    from storage.repositories import AdminUserRepository
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            users = AdminUserRepository(session)
+            user = await users.get_by_email(email=email)
+            if user is None:
+                print(f"nearmiss: no user {email.strip().lower()}.", file=sys.stderr)
+                return 1
+            await users.set_totp(user, secret=None, step=None)
+            await users.end_sessions(user)
+            await session.commit()
+    finally:
+        await engine.dispose()
+    print(f"Two-factor sign-in is off for {user.email}; they sign in with their password and "
+          f"can enrol again.")
     return 0
