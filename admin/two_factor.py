@@ -6,6 +6,7 @@ import hmac
 from datetime import datetime
 
 import pyotp
+import segno
 
 ISSUER = "nearmiss"
 # Codes from the step before and after the current one are accepted: phone clocks drift.
@@ -20,6 +21,12 @@ def new_secret() -> str:
 def provisioning_uri(secret: str, email: str) -> str:
     """The otpauth:// URI an authenticator app reads (as a link or typed as the secret)."""
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
+
+
+def qr_code_svg(uri: str, title: str) -> str:
+    """The URI as an inline SVG QR code, for the app's camera; `title` names it for screen
+    readers."""
+    return segno.make(uri, error="m").svg_inline(scale=4, border=2, title=title)
 
 
 def is_secret(value: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from markupsafe import Markup
 from sqladmin import BaseView, expose
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -91,11 +92,13 @@ class AccountView(BaseView):
                     status: int = 200, done: str | None = None) -> Response:
         user = request.state.nearmiss_user
         enrolled = bool(getattr(request.state, "nearmiss_two_factor", False))
+        uri = two_factor.provisioning_uri(secret, user.email) if secret and not enrolled else None
+        qr_code = Markup(two_factor.qr_code_svg(  # segno's SVG: no user text in it
+            uri, self.services.text(N_("QR code to scan with your authenticator app")))) \
+            if uri else None
         return await self.templates.TemplateResponse(request, "nearmiss/two_factor.html", {
             "title": self.services.text(N_("Two-factor sign-in")), "enrolled": enrolled,
-            "secret": None if enrolled else secret,
-            "uri": two_factor.provisioning_uri(secret, user.email)
-            if secret and not enrolled else None,
+            "secret": None if enrolled else secret, "uri": uri, "qr_code": qr_code,
             "error": error, "done": done, "required": self._required(user.role),
             "must_enrol": self._required(user.role) and not enrolled,
             "enrol_first": ENROL_FIRST}, status_code=status)

@@ -34,6 +34,7 @@ async def _enrol(client: AdminClient) -> str:
     assert match, page.text
     secret = match.group(1)
     assert "otpauth://totp/nearmiss:" in page.text
+    assert '<div id="two-factor-qr" class="my-2"><svg' in page.text
     response = await client.post("/admin/account/two-factor",
                                  {"secret": secret, "code": _code(secret)})
     assert response.status_code == 200 and 'id="two-factor-done"' in response.text
