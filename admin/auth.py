@@ -130,7 +130,8 @@ class AdminAuth(AuthenticationBackend):
 
     async def _refuse(self, request: Request, message: str, status: int,
                       **params: object) -> Response:
-        assert self.templates is not None, "create_app() gives the backend the templates"
+        if self.templates is None:
+            raise RuntimeError("create_app() gives the backend the admin's templates")
         return await self.templates.TemplateResponse(
             request, "sqladmin/login.html", {"error": message, "error_params": params},
             status_code=status)
