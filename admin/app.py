@@ -21,6 +21,7 @@ from admin.landing import NearmissAdmin
 from admin.limits import BodyLimitMiddleware
 from admin.origin import ConfiguredOriginMiddleware
 from admin.services import Services, bind
+from admin.views.account import AccountView
 from admin.views.actions import ActionsView, MyActionsView
 from admin.views.alerts import AlertsView
 from admin.views.bulletins import BulletinsView
@@ -30,6 +31,7 @@ from admin.views.insight import DashboardView, GovernanceView
 from admin.views.models import MODEL_VIEWS
 from admin.views.privacy import PrivacyView
 from admin.views.reports import ReportsView
+from admin.views.sign_ins import SignInFailuresView
 from bot.i18n import Translator
 from nearmiss.settings import Settings, admin_base_url, admin_secret, locales_dir
 
@@ -49,14 +51,17 @@ def create_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession
     text = AdminText(Translator(locales_dir(), settings.default_language))
     services = Services(settings, sessionmaker, text)
     auth = AdminAuth(admin_secret(settings), sessionmaker, https_only=settings.admin_https_only,
+                     require_admin_totp=settings.environment == "production",
                      **({"failed_login_delay": failed_login_delay}
                         if failed_login_delay is not None else {}))
     admin = NearmissAdmin(app, session_maker=sessionmaker, title="nearmiss", base_url="/admin",
                           templates_dir=str(HERE / "templates"), authentication_backend=auth,
                           authorization_backend=RoleGrants())
+    auth.templates = admin.templates
     _install_text(admin, text)
     for view in (ReportsView, ActionsView, MyActionsView, EscalationsView, DashboardView,
-                 GovernanceView, BulletinsView, GroupLinksView, AlertsView, PrivacyView):
+                 GovernanceView, BulletinsView, GroupLinksView, AlertsView, PrivacyView,
+                 SignInFailuresView, AccountView):
         bound = bind(view, services)
         admin.add_base_view(bound)
         # SQLAdmin names a view after its last route; the menu must open its first page.

@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     create_admin.add_argument("--role", choices=("admin", "reviewer", "viewer"), default="admin")
     create_admin.add_argument("--team", action="append", default=[],
                               help="a team a reviewer or viewer may see (repeatable)")
+    reset = commands.add_parser("reset-two-factor", help="turn off a user's two-factor sign-in "
+                                                         "(a lost phone); they enrol again")
+    reset.add_argument("--email", required=True)
     team = commands.add_parser("team", help="manage teams").add_subparsers(dest="team_command",
                                                                             required=True)
     add = team.add_parser("add", help="create a team and print its code and invite link")
@@ -82,6 +85,8 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(teams.command(settings, args))
     if command == "create-admin":
         return users.create_admin(settings, args)
+    if command == "reset-two-factor":
+        return asyncio.run(users.reset_two_factor(settings, args.email))
     problem = settings.token_problem()
     if command == "bot":
         if problem is not None:

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storage.files import create_private_file
+
 # Telegram tokens look like 123456789:AA...; anything else is a typo or a placeholder.
 TOKEN_SHAPE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{20,}$")
 PLACEHOLDER = re.compile(r"(replace|change|your|example|xxx|token)", re.IGNORECASE)
@@ -141,9 +143,7 @@ def admin_secret(settings: Settings) -> str:
     if settings.environment == "production":
         raise ConfigurationError("SECRET_KEY must be set when ENVIRONMENT=production.")
     path = settings.data_dir / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
+    if create_private_file(path) or not path.read_text().strip():  # new, or cut short
         path.write_text(secrets.token_urlsafe(48))
     return path.read_text().strip()
 

@@ -1,4 +1,5 @@
-"""`nearmiss create-admin`: the first administrator, with a password typed, never passed."""
+"""`nearmiss create-admin`: the first administrator, with a password typed, never passed;
+`nearmiss reset-two-factor`: a user who lost their authenticator signs in with a password."""
 
 from __future__ import annotations
 
@@ -23,11 +24,17 @@ def read_password() -> str | None:
 
 def create_admin(settings: Settings, args: argparse.Namespace) -> int:
     from admin.security import password_problem
+    from storage.repositories.admins import checked_email
 
+    try:
+        args.email = checked_email(args.email)
+    except ValueError as error:
+        print(f"nearmiss: {error}; nothing was created.", file=sys.stderr)
+        return 1
     password = read_password()
     if password is None:
         return 1
-    problem = password_problem(password)
+    problem = password_problem(password, personal=[args.email])
     if problem:
         print(f"nearmiss: that password will not do: {problem}.", file=sys.stderr)
         return 1
@@ -55,11 +62,34 @@ async def _create(settings: Settings, args: argparse.Namespace, password: str) -
                     print(f"nearmiss: no team called {name!r}.", file=sys.stderr)
                     return 1
                 team_ids.append(team.id)
-            await users.create(email=args.email.strip().lower(), role=args.role,
+            await users.create(email=args.email, role=args.role,
                                password_hash=hash_password(password), team_ids=team_ids)
             await session.commit()
     finally:
         await engine.dispose()
-    print(f"Created {args.role} {args.email.strip().lower()}. Sign in at "
+    print(f"Created {args.role} {args.email}. Sign in at "
           f"http://{settings.admin_host}:{settings.admin_port}/admin")
+    return 0
+
+
+async def reset_two_factor(settings: Settings, email: str) -> int:
+    """Turn off a user's two-factor sign-in; an admin in production must enrol again."""
+    from storage.db import create_engine, create_sessionmaker
+    from storage.repositories import AdminUserRepository
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            users = AdminUserRepository(session)
+            user = await users.get_by_email(email=email)
+            if user is None:
+                print(f"nearmiss: no user {email.strip().lower()}.", file=sys.stderr)
+                return 1
+            await users.set_totp(user, secret=None, step=None)
+            await users.end_sessions(user)
+            await session.commit()
+    finally:
+        await engine.dispose()
+    print(f"Two-factor sign-in is off for {user.email}; they sign in with their password and "
+          f"can enrol again.")
     return 0

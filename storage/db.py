@@ -19,6 +19,7 @@ from sqlalchemy.util import await_only
 
 from storage import hot
 from storage.audit import install_audit
+from storage.files import create_private_file
 from storage.sqlite_loop import LoopConnection, loop_connector
 
 BUSY_TIMEOUT_MS = 10_000
@@ -52,7 +53,7 @@ def create_engine(database_url: str) -> AsyncEngine:
     if path is None:  # in memory: SQLAlchemy keeps the one connection itself
         engine = create_async_engine(url, hide_parameters=True)
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(path)  # before SQLite makes it readable by everyone
         # One connection per process. Every transaction holds SQLite's single write lock
         # (BEGIN IMMEDIATE), so more connections only queue inside SQLite's busy handler,
         # which sleeps and polls (up to 100 ms a turn); the pool hands the connection on

@@ -15,6 +15,7 @@ from admin.security import hash_password, password_problem
 from storage.identity import CONTACT_ROLES
 from storage.models import AdminUser, Category, Place, Reporter, Team, TeamContact
 from storage.repositories import new_join_code
+from storage.repositories.admins import checked_email
 from storage.stats import WEEKDAYS
 from storage.vocab import ROLES
 
@@ -74,8 +75,9 @@ class ReporterAdmin(ModelView, model=Reporter):
 class AdminUserAdmin(ModelView, model=AdminUser):
     name, name_plural, icon, category = "User", "Users", "fa-solid fa-user-shield", "Setup"
     column_list = [AdminUser.email, AdminUser.role, AdminUser.active, AdminUser.teams,
-                   AdminUser.last_login_at, AdminUser.locked_until]
-    column_details_exclude_list = [AdminUser.password_hash]
+                   AdminUser.last_login_at]
+    column_details_exclude_list = [AdminUser.password_hash, AdminUser.session_version,
+                                   AdminUser.totp_secret, AdminUser.totp_last_step]
     form_columns = [AdminUser.email, AdminUser.role, AdminUser.active, AdminUser.teams,
                     AdminUser.password_hash]
     form_overrides = {"role": SelectField}
@@ -95,17 +97,20 @@ class AdminUserAdmin(ModelView, model=AdminUser):
 
     async def on_model_change(self, data: dict, model: Any, is_created: bool,
                               request: Request) -> None:
-        data["email"] = str(data.get("email", "")).strip().lower()
+        # A new password, role or active flag ends the user's sessions (storage.models.admins).
+        try:
+            data["email"] = checked_email(str(data.get("email", "")))
+        except ValueError as error:
+            raise ValidationError(f"Email: {error}.") from None
         password = data.pop("password_hash", None) or ""
         if not password:
             if is_created:
                 raise ValidationError("A new user needs a password.")
             return
-        problem = password_problem(password)
+        problem = password_problem(password, personal=[data["email"]])
         if problem:
             raise ValidationError(f"Password: {problem}.")
         data["password_hash"] = hash_password(password)
-        model.failed_logins, model.locked_until = 0, None
 
 
 class TeamContactAdmin(ModelView, model=TeamContact):

@@ -1,6 +1,6 @@
 """The nearmiss tables as typed SQLAlchemy 2 models."""
 
-from storage.models.admins import ROLES, AdminUser, Category, admin_user_teams
+from storage.models.admins import ROLES, AdminUser, Category, SignInFailure, admin_user_teams
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime, utcnow
 from storage.models.curation import ACTION_STATUSES, Action, AuditEntry
 from storage.models.fsm import FsmRecord
@@ -50,6 +50,7 @@ __all__ = [
     "AdminUser",
     "AuditEntry",
     "Category",
+    "SignInFailure",
     "ReportFactor",
     "admin_user_teams",
     "NAMING_CONVENTION",

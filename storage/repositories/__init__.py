@@ -12,6 +12,7 @@ from storage.repositories.patterns import PatternRepository
 from storage.repositories.privacy import PrivacyRepository, RetentionOutcome
 from storage.repositories.reporters import UNSET, ReporterRepository
 from storage.repositories.reports import ReportRepository
+from storage.repositories.sign_ins import SignInFailureRepository
 from storage.repositories.teams import TeamRepository, new_join_code, normalise_code
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "GroupRepository",
     "ReportRepository",
     "ReporterRepository",
+    "SignInFailureRepository",
     "TeamRepository",
     "new_join_code",
     "normalise_code",

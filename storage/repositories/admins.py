@@ -1,11 +1,12 @@
-"""Admin panel users (roles, teams, sign-in lock-out) and the report categories."""
+"""Admin panel users (roles, teams, two-factor secrets) and the report categories."""
 
 from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +25,18 @@ _CHOICES = hot.Hot(select(_CATEGORY.c.key, _CATEGORY.c.name)
 def normalise_email(email: str) -> str:
     """Normalise an email for storage and look-up: stripped, lower-case."""
     return email.strip().lower()
+
+
+def checked_email(email: str) -> str:
+    """The address normalised for storage, or ValueError saying what is wrong with it.
+
+    Syntax only (no DNS look-up): an organisation's addresses may not resolve from here.
+    """
+    try:
+        return normalise_email(validate_email(email.strip(), check_deliverability=False)
+                               .normalized)
+    except EmailNotValidError as error:
+        raise ValueError(f"not an email address: {error}") from None
 
 
 class AdminUserRepository:
@@ -67,10 +80,8 @@ class AdminUserRepository:
         self, *, email: str, password_hash: str, role: str, team_ids: Iterable[int] = ()
     ) -> AdminUser:
         """Create an admin user; a duplicate email raises IntegrityError."""
-        email = normalise_email(email)
-        if "@" not in email:
-            raise ValueError(f"not an email address: {email!r}")
-        user = AdminUser(email=email, password_hash=password_hash, role=_checked_role(role))
+        user = AdminUser(email=checked_email(email), password_hash=password_hash,
+                         role=_checked_role(role))
         user.teams = await self._teams(team_ids)
         self.session.add(user)
         await self.session.flush()
@@ -85,7 +96,10 @@ class AdminUserRepository:
         password_hash: str | Unset = UNSET,
         team_ids: Iterable[int] | Unset = UNSET,
     ) -> AdminUser:
-        """Change the given fields of an admin user; fields not passed are left alone."""
+        """Change the given fields of an admin user; fields not passed are left alone.
+
+        A new password, role or active flag ends the user's sessions (storage.models.admins).
+        """
         if role is not UNSET:
             user.role = _checked_role(role)
         if active is not UNSET:
@@ -97,29 +111,29 @@ class AdminUserRepository:
         await self.session.flush()
         return user
 
-    async def record_failed_login(
-        self,
-        user: AdminUser,
-        *,
-        now: datetime,
-        lock_after: int = 5,
-        lock_for: timedelta = timedelta(minutes=15),
-    ) -> AdminUser:
-        """Count a failed sign-in; the lock_after-th in a row locks the account for lock_for."""
-        if user.locked_until is not None and user.locked_until <= now:
-            # The lock has been served: the next lock takes another lock_after failures.
-            user.failed_logins, user.locked_until = 0, None
-        user.failed_logins += 1
-        if user.failed_logins >= lock_after:
-            user.locked_until = now + lock_for
+    async def record_login(self, user: AdminUser, *, now: datetime) -> AdminUser:
+        """Record a successful sign-in."""
+        user.last_login_at = now
         await self.session.flush()
         return user
 
-    async def record_login(self, user: AdminUser, *, now: datetime) -> AdminUser:
-        """Record a successful sign-in: failures forgotten, lock lifted."""
-        user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    async def end_sessions(self, user: AdminUser) -> None:
+        """Sign the user out everywhere: every cookie issued so far stops working."""
+        user.session_version += 1
         await self.session.flush()
-        return user
+
+    async def set_totp(self, user: AdminUser, *, secret: str | None, step: int | None) -> None:
+        """Enrol (or, with None, remove) the user's TOTP secret; step is the code just used."""
+        user.totp_secret, user.totp_last_step = secret, step
+        await self.session.flush()
+
+    async def use_totp_step(self, user: AdminUser, *, step: int) -> bool:
+        """Mark a code's time step as used; False when it (or a later one) already was."""
+        if user.totp_last_step is not None and step <= user.totp_last_step:
+            return False
+        user.totp_last_step = step
+        await self.session.flush()
+        return True
 
     async def _teams(self, team_ids: Iterable[int]) -> builtins.list[Team]:
         """Return the teams with these ids, or raise LookupError naming the missing ones."""

@@ -223,6 +223,11 @@ async def test_create_admin_asks_for_the_password_and_stores_a_hash(
 
     code, out = await create("Lead@Example.org", "short")
     assert code == 1 and "at least 12 characters" in out
+    for weak in ("aaaaaaaaaaaa", "password1234"):  # common and repetitive passwords refused
+        code, out = await create("Lead@Example.org", weak)
+        assert code == 1 and "too easy to guess" in out
+    code, out = await create("lead.example.org", "a long enough password")
+    assert code == 1 and "not an email address" in out and "Traceback" not in out
     code, out = await create("Lead@Example.org", "a long enough password", "--role", "reviewer")
     assert code == 0 and "Created reviewer lead@example.org" in out
     code, out = await create("lead@example.org", "a long enough password")
@@ -234,6 +239,34 @@ async def test_create_admin_asks_for_the_password_and_stores_a_hash(
     assert user is not None and user.role == "reviewer"
     assert user.password_hash.startswith("$argon2id$")
     assert "a long enough password" not in user.password_hash
+
+
+async def test_reset_two_factor_turns_it_off_for_a_user_who_lost_their_phone(
+        database_url: str, tmp_path: Path,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    from storage.repositories import AdminUserRepository
+
+    async with sessionmaker() as session:
+        users = AdminUserRepository(session)
+        user = await users.create(email="lead@example.org", password_hash="h", role="admin")
+        await users.set_totp(user, secret="A" * 32, step=1)
+        await session.commit()
+
+    async def reset(email: str) -> tuple[int, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "nearmiss.cli", "reset-two-factor", "--email", email,
+            env=_env(database_url), cwd=tmp_path, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT)
+        out, _ = await asyncio.wait_for(process.communicate(), 60)
+        return process.returncode or 0, out.decode()
+
+    code, out = await reset("nobody@example.org")
+    assert code == 1 and "no user nobody@example.org" in out
+    code, out = await reset("Lead@Example.org")
+    assert code == 0 and "off for lead@example.org" in out
+    async with sessionmaker() as session:
+        again = await AdminUserRepository(session).get_by_email(email="lead@example.org")
+    assert again is not None and again.totp_secret is None and again.session_version == 1
 
 
 @pytest.mark.parametrize("command", ["bot", "run"])

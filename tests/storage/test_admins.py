@@ -1,4 +1,4 @@
-"""Admin users (roles, teams, sign-in lock-out) and the report categories."""
+"""Admin users (roles, teams, sessions, sign-in failures) and the report categories."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.repositories import AdminUserRepository, CategoryRepository, TeamRepository
+from storage.repositories import (
+    AdminUserRepository,
+    CategoryRepository,
+    SignInFailureRepository,
+    TeamRepository,
+)
 from storage.vocab import DEFAULT_CATEGORIES
 
 NOW = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
@@ -23,7 +28,7 @@ async def test_create_an_admin_user_and_find_them_by_a_typed_email(session: Asyn
     )
 
     assert user.email == "ana@example.org"
-    assert (user.role, user.active, user.failed_logins, user.locked_until) == (
+    assert (user.role, user.active, user.session_version, user.totp_secret) == (
         "reviewer", True, 0, None,
     )
     assert [team.name for team in user.teams] == ["Elm House", "Oak House"]
@@ -86,50 +91,56 @@ async def test_update_changes_only_what_is_given(
         )
 
 
-async def test_five_failed_sign_ins_lock_the_account_for_fifteen_minutes(
+async def test_a_new_password_role_or_active_flag_ends_the_sessions(
     session: AsyncSession,
 ) -> None:
     users = AdminUserRepository(session)
     user = await users.create(email="ana@example.org", password_hash="h", role="admin")
-    for n in range(1, 5):
-        await users.record_failed_login(user, now=NOW + timedelta(seconds=n))
-        assert (user.failed_logins, user.locked_until) == (n, None)
-
-    await users.record_failed_login(user, now=NOW + timedelta(seconds=5))
-
-    assert user.failed_logins == 5
-    assert user.locked_until == NOW + timedelta(seconds=5, minutes=15)
-
-
-async def test_after_the_lock_the_count_starts_afresh(session: AsyncSession) -> None:
-    users = AdminUserRepository(session)
-    user = await users.create(email="ana@example.org", password_hash="h", role="admin")
-    for _ in range(2):
-        await users.record_failed_login(user, now=NOW, lock_after=2, lock_for=timedelta(hours=1))
-    assert user.locked_until == NOW + timedelta(hours=1)
-
-    later = NOW + timedelta(hours=2)
-    await users.record_failed_login(user, now=later, lock_after=2, lock_for=timedelta(hours=1))
-
-    assert (user.failed_logins, user.locked_until) == (1, None)
+    versions = [user.session_version]
+    for change in ({"password_hash": "h2"}, {"role": "viewer"}, {"active": False},
+                   {"role": "viewer"}):  # the last changes nothing
+        await users.update(user, **change)
+        versions.append(user.session_version)
+    await users.end_sessions(user)
+    versions.append(user.session_version)
+    assert versions == [0, 1, 2, 3, 3, 4]
 
 
-async def test_a_successful_sign_in_forgets_the_failures(
+async def test_sign_in_failures_are_counted_by_address_and_client_and_listed(
+    session: AsyncSession,
+) -> None:
+    failures = SignInFailureRepository(session)
+    for n in range(3):
+        await failures.record(email="ana@example.org", client="10.0.0.1",
+                              now=NOW + timedelta(seconds=n))
+    await failures.record(email="ana@example.org", client="10.0.0.2", now=NOW)
+    await failures.record(email="bo@example.org", client="10.0.0.1", now=NOW)
+
+    pair = await failures.by_address_and_client(email="ana@example.org", client="10.0.0.1",
+                                                since=NOW)
+    assert (pair.count, pair.latest) == (3, NOW + timedelta(seconds=2))
+    assert (await failures.by_client(client="10.0.0.1", since=NOW)).count == 4
+    repeated = await failures.repeated(since=NOW, at_least=2)
+    assert [(r.email, r.count, r.clients) for r in repeated] == [("ana@example.org", 4, 2)]
+
+    await failures.forget(email="ana@example.org", client="10.0.0.1")
+    assert (await failures.by_client(client="10.0.0.1", since=NOW)).count == 1
+    # A day later the old failures are dropped as the next one is recorded.
+    await failures.record(email="bo@example.org", client="10.0.0.3", now=NOW + timedelta(days=2))
+    assert (await failures.by_client(client="10.0.0.1", since=NOW)).count == 0
+
+
+async def test_a_successful_sign_in_is_recorded(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessionmaker.begin() as session:
         users = AdminUserRepository(session)
         user = await users.create(email="ana@example.org", password_hash="h", role="admin")
-        for _ in range(5):
-            await users.record_failed_login(user, now=NOW)
         await users.record_login(user, now=NOW + timedelta(hours=1))
     async with sessionmaker() as session:
         again = await AdminUserRepository(session).get(user_id=user.id)
         assert again is not None
-        assert (again.failed_logins, again.locked_until) == (0, None)
         assert again.last_login_at == NOW + timedelta(hours=1)
-
-
 async def test_the_default_categories_are_seeded_in_order(session: AsyncSession) -> None:
     categories = await CategoryRepository(session).list()
     assert [(c.key, c.name, c.position) for c in categories] == [
