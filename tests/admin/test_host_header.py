@@ -36,7 +36,7 @@ async def test_redirects_go_to_the_configured_address(client: AdminClient,
     assert signed_in.status_code == 302
     assert signed_in.headers["location"].startswith("http://testserver/admin")
     home = await client.get("/", headers=EVIL)
-    assert home.headers["location"] == "http://testserver/admin/reports"
+    assert home.headers["location"] == "http://testserver/admin/"  # the landing page, by role
 
 
 async def test_a_signed_in_page_links_only_to_the_configured_address(

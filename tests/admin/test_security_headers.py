@@ -25,7 +25,8 @@ def _pages(world: World) -> list[str]:
     return ["/admin/reports", f"/admin/reports/{world.report_a}", "/admin/dashboard",
             "/admin/governance", "/admin/bulletins", "/admin/groups", "/admin/alerts",
             "/admin/escalations", "/admin/privacy", "/admin/team/list",
-            f"/admin/team/edit/{world.team_a}", "/admin/place/create", "/admin/action/list"]
+            f"/admin/team/edit/{world.team_a}", "/admin/place/create", "/admin/actions",
+            "/admin/actions/mine", "/admin/sign-in-failures", "/admin/account/two-factor"]
 
 
 def _assert_guarded(response: httpx.Response) -> None:

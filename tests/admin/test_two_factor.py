@@ -88,7 +88,8 @@ async def test_a_wrong_enrolment_code_does_not_enrol(as_role, world: World) -> N
 async def production_app(database_url: str, tmp_path: Path,
                          sessionmaker: async_sessionmaker[AsyncSession]) -> FastAPI:
     settings = Settings(_env_file=None, database_url=database_url, data_dir=tmp_path / "data",
-                        environment="production", secret_key=secrets.token_urlsafe(48))
+                        environment="production", secret_key=secrets.token_urlsafe(48),
+                        admin_base_url="http://testserver")
     return create_app(settings, sessionmaker, failed_login_delay=0)
 
 
