@@ -8,6 +8,7 @@ from typing import Any
 from markupsafe import Markup, escape
 from sqladmin import ModelView
 from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 from starlette.requests import Request
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import ValidationError
@@ -151,6 +152,7 @@ class ActionAdmin(ModelView, model=Action):
     column_list = [Action.report, Action.description, Action.owner, Action.due_date,
                    Action.status, Action.completed_date]
     column_formatters = {Action.report: _report_link, Action.due_date: _overdue}
+    non_link_related_fields = [Action.report]  # _report_link is the link; no <a> around it
     column_sortable_list = [Action.due_date, Action.status, Action.owner]
     column_default_sort = [(Action.due_date, False)]
     can_create = False
@@ -170,7 +172,8 @@ class ActionAdmin(ModelView, model=Action):
         return query if scope is None else query.where(Report.team_id.in_(scope))
 
     def details_query(self, request: Request) -> Select:
-        return self.list_query(request).where(
+        # The details page shows the report's reference: load it with the action.
+        return self.list_query(request).options(selectinload(Action.report)).where(
             Action.id == request.path_params["pk"])
 
 
