@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -16,6 +17,7 @@ from starlette.requests import Request
 from starlette.staticfiles import StaticFiles
 
 from admin.auth import AdminAuth, RoleGrants
+from admin.figures import local_time
 from admin.i18n import AdminText
 from admin.services import Services, bind
 from admin.views.alerts import AlertsView
@@ -49,6 +51,8 @@ def create_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession
                   templates_dir=str(HERE / "templates"), authentication_backend=auth,
                   authorization_backend=RoleGrants())
     _install_text(admin, text)
+    # Times as the organisation's clock shows them, the zone dates like "When" are in.
+    admin.templates.env.filters["local_time"] = partial(local_time, zone=settings.zone)
     for view in (ReportsView, EscalationsView, DashboardView, GovernanceView, BulletinsView,
                  GroupLinksView, AlertsView, PrivacyView):
         bound = bind(view, services)
