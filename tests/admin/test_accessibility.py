@@ -7,13 +7,13 @@ bulletin, a record's details and edit pages, the governance report and the login
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from playwright.async_api import Browser, Page
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.repositories import BulletinRepository, ReportRepository
+from storage.repositories import BulletinRepository, GroupRepository, ReportRepository
 from storage.vocab import REPORT_STATUSES
 from tests.admin.conftest import World, add_report, sign_in
 from tests.helpers.axe import blocking_violations, describe, need_axe
@@ -45,6 +45,9 @@ async def bulletin(sessionmaker: async_sessionmaker[AsyncSession], world: World)
             report_id=world.report_a, title="Two checks at the trolley",
             body="A second check caught the wrong tablets.", created_by="reviewer@example.org",
             team_ids=(world.team_a,))
+        await GroupRepository(session).link(team_id=world.team_a, chat_id=-1001,
+                                            title="Rosewood day shift", linked_by=1,
+                                            now=datetime.now(UTC))
         await session.commit()
         return draft.id
 
@@ -61,7 +64,7 @@ def _reached_pages(url: str, role: str, world: World, bulletin: int) -> list[str
     pages = [f"{url}/admin/reports/{world.report_a}",
              f"{url}/admin/governance?date_from={today - timedelta(days=30)}&date_to={today}"]
     if role in ("admin", "reviewer"):
-        pages += [f"{url}/admin/bulletins/{bulletin}",
+        pages += [f"{url}/admin/bulletins/{bulletin}", f"{url}/admin/bulletins/{bulletin}/confirm",
                   f"{url}/admin/action/details/{world.action_a}"]
     if role == "admin":
         pages += [f"{url}/admin/team/details/{world.team_a}",

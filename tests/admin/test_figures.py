@@ -130,3 +130,14 @@ async def test_the_reports_list_filters_by_time_of_day_and_ignores_an_unknown_on
     assert "2 reports" in (await admin.get("/admin/reports?time_of_day=morning")).text
     assert "0 reports" in (await admin.get("/admin/reports?time_of_day=night")).text
     assert "2 reports" in (await admin.get("/admin/reports?time_of_day=teatime")).text
+
+
+async def test_the_dashboard_and_governance_report_speak_the_readers_language(
+        as_role, world: World) -> None:
+    start, end = _period()
+    admin = await as_role("admin")
+    period = f"date_from={start}&date_to={end}&lang=cy"
+    dashboard = (await admin.get(f"/admin/dashboard?{period}")).text
+    assert "w/d " in dashboard and "(rhan o wythnos)" in dashboard
+    governance = (await admin.get(f"/admin/governance?{period}")).text
+    assert '<html lang="cy">' in governance and "Yn ôl i&#39;r panel gweinyddu" in governance
