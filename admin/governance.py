@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admin import labels
 from admin.charts import bar_chart, line_chart
 from admin.figures import COMPLETED_NOTE, ReportLinks, week_label
-from storage import stats
+from storage import stats, stats_actions
 from storage.models import Action, Category, Report, Team
 from storage.stats import StatsScope, Summary
 
@@ -79,7 +79,7 @@ class Governance:
     current: Summary
     previous: Summary | None  # the period of equal length before, when dates are given
     agreed: ActionList  # actions created in the period
-    completed: ActionList  # stats.completed_actions: the tile's "done", with evidence
+    completed: ActionList  # stats_actions.completed_actions: the tile's "done", with evidence
     overdue: ActionList  # open and past due today, whenever their report happened
     flags: Flags
     examples: list[Example]
@@ -92,9 +92,9 @@ async def build_governance(session: AsyncSession, *, scope: StatsScope, today: d
     return Governance(
         scope=scope, today=today, teams=await _team_names(session, scope),
         current=await stats.summary(session, scope, today=today), previous=previous,
-        agreed=await _actions(session, scope, stats.created_in(scope),
+        agreed=await _actions(session, scope, stats_actions.created_in(scope),
                               Action.created_at.desc()),
-        completed=await _actions(session, scope, stats.completed_actions(scope),
+        completed=await _actions(session, scope, stats_actions.completed_actions(scope),
                                  Action.completed_date.desc()),
         overdue=await _actions(session, scope, and_(Action.status == "open",
                                                     Action.due_date < today),

@@ -66,7 +66,7 @@ class TeamCount:
 
 @dataclass(frozen=True)
 class ActionStats:
-    """Actions on the scope's teams: see storage.stats.completed_actions for done/counted.
+    """Actions on the scope's teams: see storage.stats_actions for done/counted.
 
     rate is None when no action counts.
     """
