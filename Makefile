@@ -33,9 +33,16 @@ compile-catalogs: $(VENV)/.run-deps
 run: $(VENV)/.run-deps compile-catalogs $(CHROMIUM)
 	@$(BIN)/nearmiss run
 
+# axe-core, the accessibility checker the browser tests inject into each admin page: the exact
+# version in tests/browser/package-lock.json, from the npm registry (needs Node.js and npm).
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
 # The suite runs on SQLite always, then again on PostgreSQL when NEARMISS_TEST_POSTGRES_URL
 # names a server (each test gets a fresh database there, cut from a migrated template).
-test: $(VENV)/.test-deps compile-catalogs $(CHROMIUM)
+test: $(VENV)/.test-deps compile-catalogs $(CHROMIUM) $(AXE)
 	$(BIN)/ruff check .
 	NEARMISS_TEST_DATABASE=sqlite $(BIN)/python -m pytest
 	$(if $(NEARMISS_TEST_POSTGRES_URL),NEARMISS_TEST_DATABASE=postgresql $(BIN)/python -m pytest)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -15,6 +16,7 @@ from starlette.requests import Request
 from starlette.staticfiles import StaticFiles
 
 from admin.auth import AdminAuth, RoleGrants
+from admin.figures import local_time
 from admin.headers import SecurityHeadersMiddleware
 from admin.i18n import AdminText
 from admin.landing import NearmissAdmin
@@ -59,6 +61,8 @@ def create_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession
                           authorization_backend=RoleGrants())
     auth.templates = admin.templates
     _install_text(admin, text)
+    # Times as the organisation's clock shows them, the zone dates like "When" are in.
+    admin.templates.env.filters["local_time"] = partial(local_time, zone=settings.zone)
     for view in (ReportsView, ActionsView, MyActionsView, EscalationsView, DashboardView,
                  GovernanceView, BulletinsView, GroupLinksView, AlertsView, PrivacyView,
                  SignInFailuresView, AccountView):

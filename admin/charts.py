@@ -17,22 +17,28 @@ FONT = 'font-family="system-ui, -apple-system, \'Segoe UI\', Roboto, sans-serif"
 INK, MUTED, BAR, GRID = "#1d273b", "#667382", "#206bc4", "#e6e7e9"
 TITLE_HEIGHT = 34
 EMPTY = "No reports in this period"
+Links = Sequence[str | None] | None
 
 
 def bar_chart(title: str, items: Sequence[tuple[str, int]], *, horizontal: bool = True,
-              empty: str = EMPTY) -> Markup:
-    """A bar chart of (label, value); horizontal bars suit long labels and phones."""
+              empty: str = EMPTY, links: Links = None) -> Markup:
+    """A bar chart of (label, value); horizontal bars suit long labels and phones.
+
+    `links`, one address (or None) per item, makes each bar a link to what it counts.
+    """
     if not any(value for _, value in items):
         return _empty(title, empty)
     peak = max(value for _, value in items)
-    height, body = (_horizontal if horizontal else _vertical)(items, peak)
-    return _svg(title, _describe(items), TITLE_HEIGHT + height, body)
+    height, body = (_horizontal if horizontal else _vertical)(items, peak, _each(links, items))
+    return _svg(title, _describe(items), TITLE_HEIGHT + height, body, linked=bool(links))
 
 
-def line_chart(title: str, points: Sequence[tuple[str, int]], *, empty: str = EMPTY) -> Markup:
-    """A line chart of (label, value) in order, e.g. reports per week."""
+def line_chart(title: str, points: Sequence[tuple[str, int]], *, empty: str = EMPTY,
+               links: Links = None) -> Markup:
+    """A line chart of (label, value) in order, e.g. reports per week; points may link."""
     if not any(value for _, value in points):
         return _empty(title, empty)
+    hrefs = _each(links, points)
     peak = max(value for _, value in points)
     left, right, top, plot = 36, WIDTH - 30, TITLE_HEIGHT + 16, 160
     step = (right - left) / max(len(points) - 1, 1)
@@ -43,17 +49,30 @@ def line_chart(title: str, points: Sequence[tuple[str, int]], *, empty: str = EM
             + " ".join(f"{x:.1f},{y:.1f}" for x, y in xy) + '"/>']
     every = max(1, len(points) // 6)  # about six x labels, whatever the period
     for i, ((label, value), (x, y)) in enumerate(zip(points, xy, strict=True)):
-        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{BAR}">'
-                    f"<title>{escape(label)}: {value}</title></circle>")
+        body.append(_item(hrefs[i], f"{label}: {value}",
+                          f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{5 if hrefs[i] else 3}" '
+                          f'fill="{BAR}"/>'))
         if len(points) <= 16 or value == peak:
             body.append(_text(x, y - 7, str(value), anchor="middle", size=11))
         if i % every == 0 or i == len(points) - 1:
             body.append(_text(x, top + plot + 16, _short(label, 10), anchor="middle", size=11,
                               fill=MUTED))
-    return _svg(title, _describe(points), top + plot + 28, body)
+    return _svg(title, _describe(points), top + plot + 28, body, linked=bool(links))
 
 
-def _horizontal(items: Sequence[tuple[str, int]], peak: int) -> tuple[int, list[str]]:
+def _each(links: Links, items: Sequence[object]) -> list[str | None]:
+    return list(links) if links else [None] * len(items)
+
+
+def _item(href: str | None, name: str, content: str) -> str:
+    """One bar or point: a link to its reports when it has an address, with its name."""
+    if href is None:
+        return f"<g><title>{escape(name)}</title>{content}</g>"
+    return f'<a href="{escape(href)}"><title>{escape(name)}</title>{content}</a>'
+
+
+def _horizontal(items: Sequence[tuple[str, int]], peak: int,
+                hrefs: list[str | None]) -> tuple[int, list[str]]:
     """Rows of label | bar | value; the label column takes the left third."""
     row, label_width, value_room = 26, 184, 44
     span = WIDTH - label_width - value_room
@@ -61,16 +80,17 @@ def _horizontal(items: Sequence[tuple[str, int]], peak: int) -> tuple[int, list[
     for i, (label, value) in enumerate(items):
         y = TITLE_HEIGHT + i * row
         width = span * value / peak
-        body.append(
-            f"<g><title>{escape(label)}: {value}</title>"
-            + _text(label_width - 8, y + 17, _short(label, 23), anchor="end")
+        body.append(_item(
+            hrefs[i], f"{label}: {value}",
+            _text(label_width - 8, y + 17, _short(label, 23), anchor="end")
             + f'<rect x="{label_width}" y="{y + 5}" width="{width:.1f}" height="{row - 8}" '
             f'rx="2" fill="{BAR}"/>'
-            + _text(label_width + width + 6, y + 17, str(value)) + "</g>")
+            + _text(label_width + width + 6, y + 17, str(value))))
     return len(items) * row + 6, body
 
 
-def _vertical(items: Sequence[tuple[str, int]], peak: int) -> tuple[int, list[str]]:
+def _vertical(items: Sequence[tuple[str, int]], peak: int,
+              hrefs: list[str | None]) -> tuple[int, list[str]]:
     """Columns with the value on top and a short label below."""
     top, plot, left = TITLE_HEIGHT + 18, 150, 8
     slot = (WIDTH - 2 * left) / len(items)
@@ -78,13 +98,13 @@ def _vertical(items: Sequence[tuple[str, int]], peak: int) -> tuple[int, list[st
     for i, (label, value) in enumerate(items):
         x, height = left + i * slot, plot * value / peak
         centre = x + slot / 2
-        body.append(
-            f"<g><title>{escape(label)}: {value}</title>"
+        body.append(_item(
+            hrefs[i], f"{label}: {value}",
             f'<rect x="{x + slot * 0.15:.1f}" y="{top + plot - height:.1f}" '
             f'width="{slot * 0.7:.1f}" height="{height:.1f}" rx="2" fill="{BAR}"/>'
             + _text(centre, top + plot - height - 5, str(value), anchor="middle", size=11)
             + _text(centre, top + plot + 15, _short(label, max(3, int(slot / 7))),
-                    anchor="middle", size=11, fill=MUTED) + "</g>")
+                    anchor="middle", size=11, fill=MUTED)))
     return plot + 42, body
 
 
@@ -97,11 +117,14 @@ def _axis(left: float, right: float, top: float, plot: float, peak: int) -> str:
             + _text(left - 6, top + plot + 4, "0", anchor="end", size=11, fill=MUTED))
 
 
-def _svg(title: str, desc: str, height: float, body: list[str]) -> Markup:
+def _svg(title: str, desc: str, height: float, body: list[str], *,
+         linked: bool = False) -> Markup:
+    """The chart; one with links is a group (an image's parts cannot be links to a reader)."""
     ident = "chart-" + hashlib.sha1(f"{title}\n{desc}".encode()).hexdigest()[:10]
+    role = "group" if linked else "img"
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0f}" '
-        f'width="100%" role="img" aria-labelledby="{ident}-t {ident}-d" {FONT} '
+        f'width="100%" role="{role}" aria-labelledby="{ident}-t {ident}-d" {FONT} '
         f'class="nearmiss-chart"><title id="{ident}-t">{escape(title)}</title>'
         f'<desc id="{ident}-d">{escape(desc)}</desc>'
         # The visible heading repeats <title>; hidden from screen readers to avoid an echo.

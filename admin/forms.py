@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 
 from conversations import N_
 from storage.schemas import ActionFilters, ReportFilters
+from storage.stats import PARTS_OF_DAY
 from storage.vocab import ACTION_LIST_STATUSES, FACTORS, REPORT_STATUSES, SEVERITIES, TIERS
 
 SORTS = ("-submitted_at", "submitted_at", "-occurred_date", "occurred_date", "reference",
@@ -52,6 +53,7 @@ def read_filters(query: Mapping[str, str], scope: tuple[int, ...] | None, *,
         category=(query.get("category") or "").strip() or None,
         status=_choice(query.get("status"), REPORT_STATUSES),
         tier=_choice(query.get("tier"), TIERS),
+        time_of_day=_choice(query.get("time_of_day"), PARTS_OF_DAY),
         text=(query.get("q") or "").strip()[:200] or None,
         sort=_choice(query.get("sort"), SORTS) or "-submitted_at",
         words=words,

@@ -11,19 +11,20 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, and_, case, exists, func, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin import labels
 from admin.charts import bar_chart, line_chart
+from admin.figures import COMPLETED_NOTE, ReportLinks, week_label
 from admin.places import AS_WRITTEN, PlaceNames
-from storage import stats
+from storage import stats, stats_actions
 from storage.models import Action, Category, Report, Team
 from storage.stats import StatsScope, Summary
 
@@ -79,7 +80,7 @@ class Governance:
     current: Summary
     previous: Summary | None  # the period of equal length before, when dates are given
     agreed: ActionList  # actions created in the period
-    completed: ActionList  # actions done in the period, with their evidence
+    completed: ActionList  # stats_actions.completed_actions: the tile's "done", with evidence
     overdue: ActionList  # open and past due today, whenever their report happened
     flags: Flags
     examples: list[Example]
@@ -96,8 +97,9 @@ async def build_governance(session: AsyncSession, *, scope: StatsScope, today: d
     return Governance(
         scope=scope, today=today, teams=await _team_names(session, scope),
         current=shown(await stats.summary(session, scope, today=today)), previous=previous,
-        agreed=await _actions(session, scope, _created_in(scope), Action.created_at.desc()),
-        completed=await _actions(session, scope, _completed_in(scope),
+        agreed=await _actions(session, scope, stats_actions.created_in(scope),
+                              Action.created_at.desc()),
+        completed=await _actions(session, scope, stats_actions.completed_actions(scope),
                                  Action.completed_date.desc()),
         overdue=await _actions(session, scope, and_(Action.status == "open",
                                                     Action.due_date < today),
@@ -105,26 +107,6 @@ async def build_governance(session: AsyncSession, *, scope: StatsScope, today: d
         flags=await _flags(session, scope),
         examples=await _examples(session, scope),
     )
-
-
-def _created_in(scope: StatsScope) -> ColumnElement[bool]:
-    """Actions agreed in the period: created_at is a UTC timestamp, the period whole days."""
-    clauses = []
-    if scope.date_from is not None:
-        clauses.append(Action.created_at >= datetime.combine(scope.date_from, time(), UTC))
-    if scope.date_to is not None:
-        end = datetime.combine(scope.date_to + timedelta(days=1), time(), UTC)
-        clauses.append(Action.created_at < end)
-    return and_(true(), *clauses)
-
-
-def _completed_in(scope: StatsScope) -> ColumnElement[bool]:
-    clauses = [Action.status == "done"]
-    if scope.date_from is not None:
-        clauses.append(Action.completed_date >= scope.date_from)
-    if scope.date_to is not None:
-        clauses.append(Action.completed_date <= scope.date_to)
-    return and_(*clauses)
 
 
 async def _actions(session: AsyncSession, scope: StatsScope, where: ColumnElement[bool],
@@ -186,34 +168,50 @@ async def _team_names(session: AsyncSession, scope: StatsScope) -> list[str]:
     return list(await session.scalars(query))
 
 
-def render_governance(gov: Governance, *, gettext: Callable[..., str] | None = None) -> str:
-    """Render the standalone HTML page (autoescaped; charts are our own escaped SVG)."""
+def render_governance(gov: Governance, *, gettext: Callable[..., str] | None = None,
+                      language: str = "en", links: ReportLinks | None = None,
+                      panel: str | None = None) -> str:
+    """Render the standalone HTML page (autoescaped; charts are our own escaped SVG).
+
+    `links` makes the charts' bars lead to their reports and `panel` (the address of the
+    same period on the dashboard) adds a way back to the admin panel; a PDF has neither.
+    """
     _ = gettext or _english
     template = _environment().get_template("governance.html")
-    return template.render(gov=gov, charts=_charts(gov, _), labels=labels, _=_,
+    return template.render(gov=gov, charts=_charts(gov, _, language, links), labels=labels,
+                           _=_, language=language, panel=panel, completed_note=COMPLETED_NOTE,
                            change=lambda now, before: _change(now, before, _),
                            previous_counts=_previous_counts(gov), themes_listed=THEMES_LISTED)
 
 
-def _charts(gov: Governance, _: Callable[..., str]) -> dict[str, Markup]:
+def _charts(gov: Governance, _: Callable[..., str], language: str,
+            links: ReportLinks | None) -> dict[str, Markup]:
     summary = gov.current
     empty = _("No reports in this period")
+    places = summary.by_place[:10]
 
     def named(buckets: list[stats.Bucket], names: dict[str, str]) -> list[tuple[str, int]]:
         return [(_(names.get(b.key, b.label)), b.count) for b in buckets]
 
+    def by_key(key: str, buckets: list[stats.Bucket]) -> list[str | None] | None:
+        return [links.to(**{key: b.key}) for b in buckets] if links else None
+
     return {
         "weeks": line_chart(_("Reports per week"),
-                            [(w.label, w.count) for w in summary.per_week], empty=empty),
+                            [(week_label(w, _, language), w.count) for w in summary.per_week],
+                            empty=empty,
+                            links=[links.week(w) for w in summary.per_week] if links else None),
         "categories": bar_chart(_("By category"), named(summary.by_category, labels.CATEGORY),
-                                empty=empty),
+                                empty=empty, links=by_key("category", summary.by_category)),
         "places": bar_chart(_("Places with most reports"),
-                            [(f"{p.place} ({p.team})", p.count) for p in summary.by_place[:10]],
-                            empty=empty),
+                            [(f"{p.place} ({p.team})", p.count) for p in places], empty=empty,
+                            links=[links.to(place=p.place, team=p.team_id) for p in places]
+                            if links else None),
         "times": bar_chart(_("By time of day"), named(summary.by_time_of_day, labels.PERIOD),
-                           horizontal=False, empty=empty),
+                           horizontal=False, empty=empty,
+                           links=by_key("time_of_day", summary.by_time_of_day)),
         "status": bar_chart(_("Where reports are now"), named(summary.by_status, labels.STATUS),
-                            empty=empty),
+                            empty=empty, links=by_key("status", summary.by_status)),
     }
 
 

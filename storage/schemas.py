@@ -92,6 +92,7 @@ class ReportFilters:
     category: str | None = None
     status: str | None = None
     tier: str | None = None
+    time_of_day: str | None = None  # morning, afternoon, evening or night
     text: str | None = None  # case-insensitive substring of the report's texts
     sort: str = "-submitted_at"
     # Whether text and place may be sought in the workers' own words. False (for those who may

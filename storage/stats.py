@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Action, Category, Report, Team
+from storage.models import Category, Report, Team
+from storage.stats_actions import action_stats
 from storage.stats_results import (
-    ActionStats,
     Bucket,
     PlaceCount,
     StatsScope,
@@ -96,7 +96,10 @@ def _sums(rows: list[Any], key: Callable[[Any], Any], count: int = 4) -> dict[An
 
 
 def weeks_from_days(daily: dict[date, int], scope: StatsScope) -> list[WeekCount]:
-    """Bucket day counts into ISO weeks, keeping empty weeks so a trend line is honest."""
+    """Bucket day counts into weeks from Monday, keeping empty weeks so a trend line is honest.
+
+    The first and last weeks carry the days the period's bounds leave them (part weeks).
+    """
     first = scope.date_from or min(daily, default=None)
     last = scope.date_to or max(daily, default=None)
     if first is None or last is None or first > last:
@@ -105,7 +108,14 @@ def weeks_from_days(daily: dict[date, int], scope: StatsScope) -> list[WeekCount
     weeks = {monday + timedelta(weeks=i): 0 for i in range((last - monday).days // 7 + 1)}
     for day, count in daily.items():
         weeks[day - timedelta(days=day.weekday())] += count
-    return [WeekCount(start, count) for start, count in weeks.items()]
+    return [WeekCount(start, count, _clip(start, scope.date_from, max),
+                      _clip(start + timedelta(days=6), scope.date_to, min))
+            for start, count in weeks.items()]
+
+
+def _clip(day: date, bound: date | None, pick: Callable[[date, date], date]) -> date:
+    """A week's end day, cut to the period's bound when there is one."""
+    return day if bound is None else pick(day, bound)
 
 
 def weekdays_from_days(daily: dict[date, int]) -> list[Bucket]:
@@ -180,26 +190,6 @@ async def by_team(session: AsyncSession, scope: StatsScope) -> list[TeamCount]:
     """Return reports per team, most first."""
     counts = dict(await _grouped(session, scope, _R.team_id))
     return _teams(counts, (await _names(session))[1])
-
-
-async def action_stats(session: AsyncSession, scope: StatsScope, *, today: date) -> ActionStats:
-    """Count done and counted actions on reports in scope, and the overdue ones.
-
-    Overdue ignores the dates of the scope (teams still apply): an open action past its
-    due date is work to chase today, however long ago its report happened.
-    """
-    # IN (subquery), not a join: SQLite collects the report ids once from the
-    # (team_id, occurred_date) index instead of reading a report row per action.
-    in_period = Action.report_id.in_(select(_R.id).where(*scope_filter(scope)))
-    query = select(Action.status, func.count()).where(in_period).group_by(Action.status)
-    counts = dict((await session.execute(query)).all())
-    overdue = select(func.count()).where(Action.status == "open", Action.due_date < today)
-    if scope.team_ids is not None:
-        teams = scope_filter(scope, dates=False)
-        overdue = overdue.where(Action.report_id.in_(select(_R.id).where(*teams)))
-    counted = sum(n for status, n in counts.items() if status != "not_doing")
-    return ActionStats(done=counts.get("done", 0), counted=counted,
-                       overdue=await session.scalar(overdue) or 0)
 
 
 def theme_runs(days: list[tuple[date, int]]) -> list[tuple[int, date, date]]:

@@ -34,15 +34,17 @@ class Bucket:
 
 @dataclass(frozen=True)
 class WeekCount:
-    """Reports in the ISO week starting on a Monday."""
+    """Reports in the week starting on a Monday, counted over its days within the period."""
 
     week_start: date
     count: int
+    first: date  # the week's first day in the period: week_start unless the period cuts it
+    last: date  # its last day in the period: the Sunday unless the period cuts it
 
     @property
-    def label(self) -> str:
-        year, week, _ = self.week_start.isocalendar()
-        return f"{year}-W{week:02d}"
+    def is_part(self) -> bool:
+        """The period's bounds cut this week: fewer than seven days of it are counted."""
+        return (self.last - self.first).days < 6
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,14 @@ class TeamCount:
 
 @dataclass(frozen=True)
 class ActionStats:
-    """Completion counts of the actions on reports in scope; rate is None with no actions."""
+    """Actions on the scope's teams: see storage.stats_actions for done/counted.
 
-    done: int
-    counted: int  # every action except "not_doing"
-    overdue: int
+    rate is None when no action counts.
+    """
+
+    done: int  # completed: done by the end of the period
+    counted: int  # agreed, due or completed in the period, except "not doing"
+    overdue: int  # open and past due today, whenever agreed
 
     @property
     def rate(self) -> float | None:

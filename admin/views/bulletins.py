@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from admin import labels
 from admin.roles import CurrentUser, require
 from admin.services import Services, visible_teams
+from conversations import N_
 from learning.bulletins import NotReadyToShare, SharedParts, compose_flash, render_html
 from learning.split import split_message
 from storage.models import Bulletin
@@ -24,6 +26,11 @@ from storage.repositories import (
     OutboxRepository,
     ReportRepository,
 )
+
+NO_CHATS = N_("No linked group chat in the chosen teams: link one under Group chats first.")
+CHECK_TITLE = N_("Check before sending")
+CHANGED = N_("The bulletin or its group chats changed since you checked them: check again "
+             "before sending.")
 
 
 class BulletinsView(BaseView):
@@ -94,32 +101,59 @@ class BulletinsView(BaseView):
         form = await request.form()
         async with self.services.unit_of_work(user) as session:
             bulletin = await _bulletin_in_scope(session, request, user)
-            report = await ReportRepository(session).get_by_id(report_id=bulletin.report_id or 0)
-            target, team_ids = _targets(form, user, report.team_id if report else None)
-            title = str(form.get("title", "")).strip()[:200] or bulletin.title
-            body = str(form.get("body", "")).strip()[:20_000] or bulletin.body
-            try:
-                await BulletinRepository(session).update(bulletin, title=title, body=body,
-                                                         target=target, team_ids=team_ids)
-            except ValueError:
-                raise HTTPException(status_code=409, detail="Already approved.") from None
+            await _save_form(session, bulletin, form, user)
         flash(request, self.services.text("Bulletin saved."), category="success")
         return _to(request, bulletin)
 
     @expose("/bulletins/{bulletin_id:int}/approve", methods=["POST"],
             identity="bulletin-approve")
     async def approve(self, request: Request) -> Response:
+        """Save the text as it is in the box, then show what will be sent before sending."""
         user = require(request, "bulletins")
+        form = await request.form()
+        async with self.services.unit_of_work(user) as session:
+            bulletin = await _bulletin_in_scope(session, request, user)
+            if "body" in form:
+                await _save_form(session, bulletin, form, user)
+            elif bulletin.status != "draft":
+                raise HTTPException(status_code=409, detail="Already approved.")
+        return RedirectResponse(request.url_for("admin:view-bulletin-confirm",
+                                                bulletin_id=bulletin.id), status_code=303)
+
+    @expose("/bulletins/{bulletin_id:int}/confirm", methods=["GET"],
+            identity="bulletin-confirm")
+    async def confirm(self, request: Request) -> Response:
+        """The exact text and the group chats it goes to; only this page's button sends."""
+        user = require(request, "bulletins")
+        async with self.services.unit_of_work(user) as session:
+            bulletin = await _bulletin_in_scope(session, request, user)
+            chats = await _chats(session, bulletin, user)
+            teams = {team.id: team.name for team in await visible_teams(session, user)}
+        if bulletin.status != "draft":
+            return _to(request, bulletin)
+        if not chats:
+            flash(request, self.services.text(NO_CHATS), category="error")
+            return _to(request, bulletin)
+        return await self.templates.TemplateResponse(request, "nearmiss/bulletin_confirm.html", {
+            "title": self.services.text(CHECK_TITLE), "bulletin": bulletin,
+            "preview": split_message(render_html(bulletin.title, bulletin.body)),
+            "chats": chats, "team_names": teams, "fingerprint": fingerprint(bulletin, chats)})
+
+    @expose("/bulletins/{bulletin_id:int}/send", methods=["POST"], identity="bulletin-send")
+    async def send(self, request: Request) -> Response:
+        """Approve and queue the bulletin, if it is still what the confirmation showed."""
+        user = require(request, "bulletins")
+        form = await request.form()
         async with self.services.unit_of_work(user) as session:
             bulletin = await _bulletin_in_scope(session, request, user)
             chats = await _chats(session, bulletin, user)
             if bulletin.status != "draft":
                 raise HTTPException(status_code=409, detail="Already approved.")
-            if not chats:
-                flash(request, self.services.text(
-                    "No linked group chat in the chosen teams: link one under Group chats "
-                    "first."), category="error")
-                return _to(request, bulletin)
+            if not chats or form.get("fingerprint") != fingerprint(bulletin, chats):
+                flash(request, self.services.text(CHANGED), category="error")
+                return RedirectResponse(request.url_for("admin:view-bulletin-confirm",
+                                                        bulletin_id=bulletin.id),
+                                        status_code=303)
             await BulletinRepository(session).approve(bulletin, approved_by=user.email,
                                                       now=datetime.now(UTC))
             text = render_html(bulletin.title, bulletin.body)
@@ -129,6 +163,26 @@ class BulletinsView(BaseView):
         flash(request, self.services.text("Approved: the bulletin is on its way to {count} "
                                           "group chats.", count=len(chats)), category="success")
         return _to(request, bulletin)
+
+
+def fingerprint(bulletin: Bulletin, chats: list[Any]) -> str:
+    """A digest of exactly what would be sent, and where: the send must match the check."""
+    content = "\0".join([bulletin.title, bulletin.body,
+                         *sorted(str(chat.chat_id) for chat in chats)])
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+async def _save_form(session: Any, bulletin: Bulletin, form: Any, user: CurrentUser) -> None:
+    """Store the edit form's title, text and teams; 409 once the bulletin is approved."""
+    report = await ReportRepository(session).get_by_id(report_id=bulletin.report_id or 0)
+    target, team_ids = _targets(form, user, report.team_id if report else None)
+    title = str(form.get("title", "")).strip()[:200] or bulletin.title
+    body = str(form.get("body", "")).strip()[:20_000] or bulletin.body
+    try:
+        await BulletinRepository(session).update(bulletin, title=title, body=body,
+                                                 target=target, team_ids=team_ids)
+    except ValueError:
+        raise HTTPException(status_code=409, detail="Already approved.") from None
 
 
 def _targets(form: Any, user: CurrentUser, report_team: int | None) -> tuple[str, list[int]]:

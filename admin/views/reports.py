@@ -30,6 +30,7 @@ from storage.repositories import (
     ReportRepository,
     TeamRepository,
 )
+from storage.stats import PARTS_OF_DAY
 from storage.vocab import ACTION_STATUSES, FACTORS, REPORT_STATUSES, SEVERITIES, TIERS
 
 PER_PAGE = 50
@@ -64,8 +65,8 @@ class ReportsView(BaseView):
             "pages": max(1, -(-total // PER_PAGE)), "query": request.query_params,
             "teams": teams, "team_names": {team.id: team.name for team in teams},
             "categories": categories, "statuses": REPORT_STATUSES, "tiers": TIERS,
-            "user": user, "labels": labels, "can_export": user.can("export.csv"),
-            "open_escalations": waiting, "places": places,
+            "parts_of_day": PARTS_OF_DAY, "user": user, "labels": labels,
+            "can_export": user.can("export.csv"), "open_escalations": waiting, "places": places,
         })
 
     @expose("/reports.csv", methods=["GET"], identity="reports-csv")

@@ -51,6 +51,7 @@ def filter_conditions(filters: ReportFilters, *, dialect: str) -> list[ColumnEle
         (Report.category, filters.category),
         (Report.status, filters.status),
         (Report.tier, filters.tier),
+        (Report.time_of_day, filters.time_of_day),
     ):
         if value:
             where.append(column == value)

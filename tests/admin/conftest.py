@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from playwright.async_api import Browser, Page
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin.app import create_app
@@ -23,6 +24,7 @@ from storage.repositories import (
 )
 from storage.schemas import ReportCreate, ReporterIdentity
 from tests.helpers.admin_client import AdminClient
+from tests.helpers.web import chromium, serve_admin
 
 PASSWORD = "correct horse battery staple"
 PASSWORD_HASH = hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per run
@@ -42,7 +44,7 @@ class World:
 AMARA = ReporterIdentity(555, "Amara", "amara_k")
 
 
-async def _report(session: AsyncSession, *, team_id: int, key: str,
+async def add_report(session: AsyncSession, *, team_id: int, key: str,
                   what: str, category: str = "medication") -> int:
     report = await ReportRepository(session).create(data=ReportCreate(
         draft_key=key, identity=AMARA, team_id=team_id, language="en",
@@ -66,9 +68,9 @@ async def seed_world(sessionmaker: async_sessionmaker[AsyncSession]) -> World:
         teams = TeamRepository(session)
         a = await teams.create(name="Rosewood House", places=("Lounge",))
         b = await teams.create(name="Oak Lodge", places=("Hall",))
-        report_a = await _report(session, team_id=a.id, key="a",
+        report_a = await add_report(session, team_id=a.id, key="a",
                                  what="Mrs Jones nearly got Mr Smith's tablets")
-        report_b = await _report(session, team_id=b.id, key="b",
+        report_b = await add_report(session, team_id=b.id, key="b",
                                  what="Hoist sling wrong size at Oak Lodge")
         action = await ActionRepository(session).create(
             report_id=report_a, description="Photo ID on every MAR chart", owner="Deputy manager",
@@ -118,3 +120,27 @@ async def as_role(app: FastAPI, world: World):
     yield sign_in
     for http in clients:
         await http.aclose()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium, for the tests of what pages do in a browser."""
+    async with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+async def admin_url(admin_settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
+                    world: World) -> AsyncIterator[str]:
+    """The real app over HTTP on a loopback port (its ADMIN_BASE_URL), with the world seeded."""
+    async with serve_admin(admin_settings, sessionmaker) as url:
+        yield url
+
+
+async def sign_in(page: Page, url: str, role: str) -> None:
+    """Sign in through the login page as the seeded user of `role`."""
+    await page.goto(f"{url}/admin/login")
+    await page.fill("input[name=username]", f"{role}@example.org")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{url}/admin/**")

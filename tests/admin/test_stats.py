@@ -33,10 +33,13 @@ async def add(session: AsyncSession, team_id: int, day: date, category: str = "m
     return result.scalar_one()
 
 
-async def add_action(session: AsyncSession, report_id: int, status: str,
-                     due: date | None = None) -> None:
+async def add_action(session: AsyncSession, report_id: int, status: str, *,
+                     due: date | None = None, created: date = TODAY,
+                     completed: date | None = None) -> None:
+    at = datetime.combine(created, datetime.min.time(), UTC)
     await session.execute(insert(Action).values(
-        report_id=report_id, description="Do it", owner="Lead", status=status, due_date=due))
+        report_id=report_id, description="Do it", owner="Lead", status=status, due_date=due,
+        completed_date=completed, created_at=at, updated_at=at))
 
 
 @pytest.fixture
@@ -72,7 +75,11 @@ async def test_summary_counts_exactly(session: AsyncSession, march: tuple[int, i
     assert [(w.week_start, w.count) for w in s.per_week] == [
         (date(2026, 2, 23), 0), (date(2026, 3, 2), 4), (date(2026, 3, 9), 1),
         (date(2026, 3, 16), 0), (date(2026, 3, 23), 0), (date(2026, 3, 30), 1)]
-    assert s.per_week[1].label == "2026-W10"
+    # March 2026 starts on a Sunday and ends on a Tuesday: its first and last weeks are cut.
+    assert [(w.first, w.last, w.is_part) for w in (s.per_week[0], s.per_week[1],
+                                                   s.per_week[-1])] == [
+        (date(2026, 3, 1), date(2026, 3, 1), True), (date(2026, 3, 2), date(2026, 3, 8), False),
+        (date(2026, 3, 30), date(2026, 3, 31), True)]
     assert [(b.label, b.count) for b in s.by_day_of_week] == [
         ("Monday", 2), ("Tuesday", 2), ("Wednesday", 1), ("Thursday", 0), ("Friday", 0),
         ("Saturday", 0), ("Sunday", 1)]
@@ -143,27 +150,31 @@ async def test_unexpected_part_of_day_is_kept_after_the_four(
                     ("unknown", 1)]
 
 
-async def test_action_completion_and_overdue(session: AsyncSession, teams: tuple[int, int]) -> None:
+async def test_actions_completed_is_of_those_agreed_due_or_completed_in_the_period(
+        session: AsyncSession, teams: tuple[int, int]) -> None:
     oak, elm = teams
-    march_report = await add(session, oak, date(2026, 3, 3))
-    february_report = await add(session, oak, date(2026, 2, 3))
+    report = await add(session, oak, date(2026, 1, 10))  # its date does not matter
     elm_report = await add(session, elm, date(2026, 3, 3))
-    for status in ("done", "done", "not_doing"):
-        await add_action(session, march_report, status)
-    await add_action(session, march_report, "open", due=TODAY - timedelta(days=1))  # overdue
-    await add_action(session, march_report, "open", due=TODAY)  # due today: not yet overdue
-    await add_action(session, march_report, "open")  # no due date: never overdue
-    await add_action(session, february_report, "open", due=date(2026, 2, 20))  # overdue
-    await add_action(session, elm_report, "open", due=date(2026, 3, 20))  # other team
+    march = {"created": date(2026, 3, 5)}
+    await add_action(session, report, "done", completed=date(2026, 3, 9), **march)  # done
+    await add_action(session, report, "done", completed=date(2026, 4, 2), **march)  # too late
+    await add_action(session, report, "not_doing", **march)  # never counted
+    await add_action(session, report, "open", due=date(2026, 3, 20),
+                     created=date(2026, 2, 1))  # due in March: counted, overdue
+    await add_action(session, report, "done", due=date(2026, 1, 31), created=date(2026, 1, 2),
+                     completed=date(2026, 3, 3))  # completed in March, late: counted, done
+    await add_action(session, report, "open", created=date(2026, 1, 2))  # not in March
+    await add_action(session, report, "open", due=TODAY, **march)  # due today: not overdue
+    await add_action(session, elm_report, "done", completed=date(2026, 3, 6), **march)
 
     oak_march = StatsScope((oak,), MARCH.date_from, MARCH.date_to)
     result = await stats.action_stats(session, oak_march, today=TODAY)
 
     assert (result.done, result.counted) == (2, 5)
     assert result.rate == pytest.approx(0.4)
-    # Overdue is today's to-do list: the February report's action counts, Elm's does not.
-    assert result.overdue == 2
-    assert (await stats.action_stats(session, MARCH, today=TODAY)).overdue == 3
+    assert result.overdue == 1  # today's to-do list, whatever the period
+    everyone = await stats.action_stats(session, StatsScope(), today=TODAY)
+    assert (everyone.done, everyone.counted, everyone.overdue) == (4, 7, 1)
     assert (await stats.action_stats(session, StatsScope(()), today=TODAY)).rate is None
 
 

@@ -98,10 +98,14 @@ async def test_a_reviewer_curates_a_report_filed_through_the_bot(
     assert "Photographs on every MAR chart" in await page.inner_text("#actions")
 
     await page.goto(f"{admin_url}/admin/dashboard")
-    charts = page.locator("#charts svg[role=img]")
+    charts = page.locator("#charts svg.nearmiss-chart")
     assert await charts.count() >= 6
     assert "Medication" in await page.inner_text("#charts")
     assert await page.inner_text("#total") == "1"
+    # A bar leads to the reports it counts.
+    await page.locator('#charts a[href*="category=medication"]').first.click()
+    await page.wait_for_url("**/admin/reports?category=medication**")
+    assert reference in await page.inner_text("#reports-table")
 
     await page.goto(f"{admin_url}/admin/reports")
     async with page.expect_download() as download_info:

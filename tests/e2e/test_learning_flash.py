@@ -101,7 +101,8 @@ async def test_an_approved_flash_reaches_only_the_linked_groups_of_its_team(
             "redacted_summary": "A resident was nearly scalded by the tea urn.",
             "redacted_prevented": "A colleague moved the resident & turned the urn off."})
         created = await reviewer.post(f"/admin/reports/{report_id}/bulletin")
-        assert (await reviewer.post(f"{created.headers['location']}/approve")).status_code == 303
+        sent = await reviewer.approve_and_send(created.headers["location"])
+        assert sent.status_code == 303
 
     await _drain(settings, sessionmaker)
     for chat_id in (-1001, -1002):

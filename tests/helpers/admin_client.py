@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import httpx
 
 META = re.compile(r'<meta name="csrf-token" content="([^"]*)">')
+FINGERPRINT = re.compile(r'name="fingerprint" value="([0-9a-f]{64})"')
 
 
 class AdminClient:
@@ -35,3 +36,15 @@ class AdminClient:
         response = await self.post("/admin/login", {"username": email, "password": password})
         await self.get("/admin/reports")  # the session's new token, as the next page shows it
         return response
+
+    async def approve_and_send(self, bulletin_url: str,
+                               form: dict | None = None) -> httpx.Response:
+        """Approve and send as a browser does it: the approval, its check page, the confirm."""
+        approved = await self.post(f"{bulletin_url}/approve", form)
+        if approved.status_code != 303 or not approved.headers["location"].endswith("/confirm"):
+            return approved
+        check = await self.get(approved.headers["location"])
+        found = FINGERPRINT.search(check.text)
+        if found is None:
+            return check
+        return await self.post(f"{bulletin_url}/send", {"fingerprint": found.group(1)})
