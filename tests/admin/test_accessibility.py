@@ -87,7 +87,7 @@ async def test_the_login_page_has_no_serious_accessibility_violation_and_a_main_
     await _check(page, f"{admin_url}/admin/login", failures)
     assert not failures, "\n\n".join(failures)
     assert await page.locator("main h1").count() == 1
-    assert await page.get_by_label("Username").count() == 1
+    assert await page.get_by_label("Email address").count() == 1
 
 
 @pytest.mark.parametrize("role", ["admin", "reviewer", "viewer"])

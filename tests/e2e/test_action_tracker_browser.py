@@ -9,11 +9,10 @@ import pytest
 from playwright.async_api import Browser, Page
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from admin.app import create_app
 from nearmiss.settings import Settings
 from tests.admin.conftest import PASSWORD, World, seed_world
 from tests.e2e.test_admin_browser import browser  # noqa: F401  (the Chromium fixture)
-from tests.helpers.web import serve
+from tests.helpers.web import serve_admin
 
 DESKTOP = {"width": 1280, "height": 900}  # wide enough for the whole menu bar
 
@@ -27,7 +26,7 @@ async def seeded(sessionmaker: async_sessionmaker[AsyncSession]) -> World:
 async def admin_url(database_url: str, sessionmaker: async_sessionmaker[AsyncSession],
                     seeded: World, tmp_path) -> AsyncIterator[str]:
     settings = Settings(_env_file=None, database_url=database_url, data_dir=tmp_path)
-    async with serve(create_app(settings, sessionmaker, failed_login_delay=0)) as url:
+    async with serve_admin(settings, sessionmaker) as url:
         yield url
 
 

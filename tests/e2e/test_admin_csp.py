@@ -77,7 +77,8 @@ def _pages(world: World) -> list[str]:
         "/admin/team/list", f"/admin/team/details/{world.team_a}",
         f"/admin/team/edit/{world.team_a}", "/admin/team/create",
         "/admin/place/list", "/admin/place/create", "/admin/admin-user/list",
-        "/admin/admin-user/create", "/admin/team-contact/create", "/admin/action/list",
+        "/admin/admin-user/create", "/admin/team-contact/create", "/admin/actions",
+        "/admin/actions/mine", "/admin/sign-in-failures", "/admin/account/two-factor",
     ]
 
 
