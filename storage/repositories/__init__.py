@@ -11,7 +11,12 @@ from storage.repositories.patterns import PatternRepository
 from storage.repositories.privacy import PrivacyRepository, RetentionOutcome
 from storage.repositories.reporters import UNSET, ReporterRepository
 from storage.repositories.reports import ReportRepository
-from storage.repositories.teams import TeamRepository, new_join_code, normalise_code
+from storage.repositories.teams import (
+    TeamRepository,
+    could_be_code,
+    new_join_code,
+    normalise_code,
+)
 
 __all__ = [
     "UNSET",
@@ -32,5 +37,6 @@ __all__ = [
     "ReporterRepository",
     "TeamRepository",
     "new_join_code",
+    "could_be_code",
     "normalise_code",
 ]
