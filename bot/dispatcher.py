@@ -99,9 +99,11 @@ def create_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[Async
     dp.message.middleware(turns)
     dp.edited_message.middleware(turns)
     dp.callback_query.middleware(turns)
-    # Order matters: groups first (never the private flow there), commands before the catch-alls
-    # of joining and of the flow, and the fallback last. The flow's taps go first of all: their
-    # data ("r|", "go|report") is no other router's, and a private chat's only.
+    # Order matters: groups first (never the private flow there), /start CODE before /start,
+    # commands before the flow's typed answers, and the fallback last. Joining's typed code
+    # comes before some commands' routers but takes no command (bot.filters.Typed). The flow's
+    # taps go first of all: their data ("r|", "go|report") is no other router's, and a private
+    # chat's only. Edits of messages (edited_message) are the edits router's alone.
     dp.include_routers(report.create_tap_router(), groups.create_router(),
                        language.create_router(), privacy.create_router(), join.create_router(),
                        start.create_router(), report.create_router(), edits.create_router(),

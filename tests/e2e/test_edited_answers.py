@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Report, Team
-from tests.e2e.flow import no_harm, privacy
+from tests.e2e.flow import days_ago, no_harm, privacy
 from tests.helpers.bot_runner import RunningBot
 from tests.helpers.fake_telegram import ChatClient, FakeTelegram
 
@@ -84,7 +84,7 @@ async def test_an_edit_that_is_no_valid_answer_keeps_the_earlier_one(
     chat = fake.private_chat(4003, "Iwan")
     await chat.send(f"/start {team.code}")
     await no_harm(chat)
-    date = await _type(chat, "21/11")  # typed: "yesterday" would be the button's label
+    date = await _type(chat, days_ago(10))  # typed: "yesterday" would be the button's label
     assert "Roughly what time" in chat.last_text()
     await chat.edit(date, "31/02")
     reply = chat.last_text()
@@ -93,13 +93,14 @@ async def test_an_edit_that_is_no_valid_answer_keeps_the_earlier_one(
     await chat.edit(date, "🙂")
     assert "couldn't read that date" in chat.last_text()
     assert "Roughly what time" in chat.last_text()
-    await chat.edit(date, "20/11")
+    await chat.edit(date, days_ago(11))
     assert "I've changed your answer to “Date”" in chat.last_text()
     await chat.click("Evening")
     await chat.click("Back")
     assert "Roughly what time" in chat.last_text()
     await chat.click("Back")
-    assert "Your answer so far" in chat.last_text() and "20 " in chat.last_text()
+    day = int(days_ago(11)[:2])  # the date question shows the edited date as its answer
+    assert "Your answer so far: " in chat.last_text() and f", {day} " in chat.last_text()
 
 
 async def test_an_edit_of_a_message_that_is_no_answer_says_it_changed_nothing(

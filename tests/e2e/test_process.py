@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Report, Team
-from tests.e2e.flow import no_harm, privacy
+from tests.e2e.flow import days_ago, no_harm, privacy
 from tests.helpers.fake_telegram import ChatClient, FakeTelegram
 
 REPLY_TIMEOUT = 30.0  # a cold start imports aiogram and SQLAlchemy; a slow CI machine needs room
@@ -279,9 +279,9 @@ async def test_the_process_asks_for_edits_and_an_edited_answer_changes_the_draft
         chat = fake.private_chat(4201, "Osian")
         await _answer(chat, lambda: chat.send(f"/start {team.code}", wait=False), "Question 1")
         await _answer(chat, lambda: no_harm(chat, wait=False), "Question 2")
-        await _answer(chat, lambda: chat.send("21/11", wait=False), "Question 3")
+        await _answer(chat, lambda: chat.send(days_ago(10), wait=False), "Question 3")
         date = chat.last_sent_id()
-        await _answer(chat, lambda: chat.edit(date, "20/11", wait=False),
+        await _answer(chat, lambda: chat.edit(date, days_ago(11), wait=False),
                       "I've changed your answer to “Date”")
     finally:
         process.kill()

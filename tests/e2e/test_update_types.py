@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.dispatcher import UPDATE_TYPES, create_dispatcher
 from nearmiss.settings import Settings
 from storage.models import Team
-from tests.e2e.flow import no_harm
+from tests.e2e.flow import days_ago, no_harm
 from tests.helpers.bot_runner import RunningBot
 from tests.helpers.fake_telegram import FakeTelegram
 
@@ -28,9 +28,9 @@ async def test_polling_asks_for_edits_taps_and_membership_and_gets_only_those(
     chat = fake.private_chat(5001, "Nest")
     await chat.send(f"/start {team.code}")
     await no_harm(chat)
-    await chat.send("21/11")
+    await chat.send(days_ago(10))
     date = chat.last_sent_id()
-    await chat.edit(date, "20/11")  # delivered: the bot asked for edited_message
+    await chat.edit(date, days_ago(11))  # delivered: the bot asked for edited_message
     assert "I've changed your answer to “Date”" in chat.last_text()
     reaction = {"chat": chat.state.to_api(), "message_id": date, "date": 0,
                 "old_reaction": [], "new_reaction": [{"type": "emoji", "emoji": "👍"}]}
