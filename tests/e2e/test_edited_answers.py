@@ -149,3 +149,15 @@ async def test_an_edit_after_submit_says_the_report_is_sent_and_how_to_add_to_it
     assert "doesn't change a report that has already been sent" in reply
     assert "tell your manager" in reply and "/report" in reply
     assert (await _report(sessionmaker)).what_happened == TYPO
+
+
+async def test_an_edited_team_code_is_asked_for_again_as_a_new_message(
+        fake: FakeTelegram, running: RunningBot, team: Team) -> None:
+    chat = fake.private_chat(4006, "Nerys")
+    await chat.send("/report")
+    code = await _type(chat, "ZZZZ2222")
+    assert "couldn't find a team with that code" in chat.last_text()
+    await chat.edit(code, team.code)
+    assert "please send it again as a new message" in chat.last_text()
+    await chat.send(team.code)
+    assert "Question 1 of 11" in chat.last_text()
