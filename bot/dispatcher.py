@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Translator
 from bot.middlewares import CommitMiddleware, DatabaseMiddleware, PersonMiddleware
-from bot.routers import fallback, groups, join, language, privacy, report, start
+from bot.routers import edits, fallback, groups, join, language, privacy, report, start
 from bot.session import JsonSession
 from bot.turn import TurnMiddleware
 from conversations import N_, Msg
@@ -38,6 +38,12 @@ COMMANDS = (
     ("forgetme", N_("Erase your name from your reports")),
     ("myid", N_("Show your Telegram number")),
 )
+
+# The updates the bot asks Telegram for, by polling and by webhook alike: a person's messages
+# and their edits (a corrected answer), button taps, and the bot's own membership of group
+# chats (a team group that removes it is unlinked). Telegram sends nothing else; a test checks
+# that the routers handle exactly these.
+UPDATE_TYPES = ("message", "edited_message", "callback_query", "my_chat_member")
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -91,13 +97,17 @@ def create_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[Async
     dp.update.outer_middleware(PersonMiddleware(translator))
     turns = TurnMiddleware(translator, settings)
     dp.message.middleware(turns)
+    dp.edited_message.middleware(turns)
     dp.callback_query.middleware(turns)
-    # Order matters: groups first (never the private flow there), commands before the catch-alls
-    # of joining and of the flow, and the fallback last. The flow's taps go first of all: their
-    # data ("r|", "go|report") is no other router's, and a private chat's only.
+    # Order matters: groups first (never the private flow there), /start CODE before /start,
+    # commands before the flow's typed answers, and the fallback last. Joining's typed code
+    # comes before some commands' routers but takes no command (bot.filters.Typed). The flow's
+    # taps go first of all: their data ("r|", "go|report") is no other router's, and a private
+    # chat's only. Edits of messages (edited_message) are the edits router's alone.
     dp.include_routers(report.create_tap_router(), groups.create_router(),
                        language.create_router(), privacy.create_router(), join.create_router(),
-                       start.create_router(), report.create_router(), fallback.create_router())
+                       start.create_router(), report.create_router(), edits.create_router(),
+                       fallback.create_router())
     dp.errors.register(_on_error)
     dp.startup.register(_set_commands)
     dp["translator"] = translator

@@ -68,9 +68,22 @@ class Data(Filter):
         return f"Data({self.value!r}{', prefix' if self.prefix else ''})"
 
 
+class Typed(Filter):
+    """A message of text that is not a command: commands reach their own handlers whatever
+    the person is being asked."""
+
+    async def __call__(self, event: TelegramObject) -> bool:
+        text = getattr(event, "text", None)
+        return isinstance(text, str) and not text.startswith("/")
+
+    def __str__(self) -> str:
+        return "Typed()"
+
+
 IN_PRIVATE = ChatIs("private")
 IN_GROUP = ChatIs("group", "supergroup")
 FROM_PRIVATE = TappedIn("private")  # a button's message's chat
+TYPED = Typed()
 
 
 def data_is(value: str) -> Data:

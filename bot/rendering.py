@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from types import MappingProxyType
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
-from conversations import Button, ButtonInput, Field, Prompt
+from conversations import Button, ButtonInput, Field, Prompt, utf16_len
+from conversations.prompts import SUMMARY_TEXT_LIMIT, shorten
 
 FLOW_PREFIX = "r"
 TICK = "✅ "
+# Telegram refuses a message whose text, once its HTML is read, passes this many UTF-16 code
+# units (an emoji counts two).
+TEXT_LIMIT = 4096
+_TAG = re.compile(r"<[^>]*>")  # user text is escaped, so every "<" left opens a tag of ours
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,31 @@ def render(prompt: Prompt, tr: Translator, language: str) -> Rendered:
 @lru_cache(maxsize=2048)
 def _render(prompt: Prompt, tr: Translator, language: str) -> Rendered:
     markup, labels = _keyboard(prompt, tr, language)
-    return Rendered(_body(prompt, tr, language), markup, MappingProxyType(labels))
+    return Rendered(_fitting_body(prompt, tr, language), markup, MappingProxyType(labels))
+
+
+def _fitting_body(prompt: Prompt, tr: Translator, language: str) -> str:
+    """The prompt's text, within what Telegram accepts: if it would be too long (a summary of
+    long answers in a language of long labels), the answers quoted in it are cut shorter until
+    it fits. The answers themselves are kept whole."""
+    text, limit = _body(prompt, tr, language), SUMMARY_TEXT_LIMIT
+    while telegram_length(text) > TEXT_LIMIT and limit > 0:
+        limit //= 2
+        text = _body(_quoting_at_most(prompt, limit), tr, language)
+    return text
+
+
+def telegram_length(text: str) -> int:
+    """How long Telegram counts a message of this HTML: its visible text in UTF-16 units."""
+    return utf16_len(html.unescape(_TAG.sub("", text)))
+
+
+def _quoting_at_most(prompt: Prompt, limit: int) -> Prompt:
+    """The prompt with each answer it quotes shortened to `limit` UTF-16 code units."""
+    lines = tuple(Field(line.label, shorten(line.value, limit))
+                  if isinstance(line, Field) and isinstance(line.value, str) else line
+                  for line in prompt.lines)
+    return replace(prompt, lines=lines)
 
 
 def _body(prompt: Prompt, tr: Translator, language: str) -> str:

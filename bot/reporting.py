@@ -23,6 +23,7 @@ from conversations import (
     Draft,
     Event,
     Msg,
+    OtherInput,
     ReportAnswers,
     Result,
     TextInput,
@@ -81,6 +82,21 @@ async def begin(turn: Turn, *opening: Msg) -> None:
         opening = ()
     await turn.keep(draft)
     await turn.show(await turn.prompt(draft), *opening)
+
+
+async def typed_event(message: Message, turn: Turn) -> Event:
+    """A person's message as the flow reads it: typed text (with the message's id, so that an
+    edit of it can change the answer), or the button it names ("Today", "Skip"), or something
+    that is not text."""
+    if message.text is None:
+        return OtherInput(kind=message.content_type)
+    draft = await turn.draft()
+    if draft is not None:
+        prompt = await turn.prompt(draft)
+        code = render(prompt, turn.tr, turn.language).labels.get(message.text.strip().casefold())
+        if code is not None:
+            return ButtonInput(step=draft.step, code=code)
+    return TextInput(text=message.text, message_id=message.message_id)
 
 
 async def handle(turn: Turn, event: Event, tapped: Message | None = None,

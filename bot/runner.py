@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.dispatcher import create_bot, create_dispatcher
+from bot.dispatcher import UPDATE_TYPES, create_bot, create_dispatcher
 from bot.patterns import pattern_watch
 from nearmiss import memory
 from nearmiss.settings import Settings
@@ -32,7 +32,7 @@ async def poll(settings: Settings) -> None:
         watching = asyncio.create_task(
             pattern_watch(settings, sessionmaker, dp["translator"]).run(stop))
         try:
-            await dp.start_polling(bot)
+            await dp.start_polling(bot, allowed_updates=list(UPDATE_TYPES))
         finally:
             stop.set()
             await watching

@@ -26,6 +26,8 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bot.dispatcher import UPDATE_TYPES
+
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1024 * 1024  # Telegram's updates are a few kB; anything this big is not one
@@ -66,7 +68,7 @@ class WebhookReceiver:
 
     async def register(self, url: str) -> None:
         """setWebhook, keeping updates Telegram holds (a restart must lose nothing)."""
-        allowed = self.dp.resolve_used_update_types()
+        allowed = list(UPDATE_TYPES)
         for _ in range(5):  # several workers registering at once meet Telegram's flood limit
             try:
                 await self.bot.set_webhook(url, secret_token=self.secret, allowed_updates=allowed,

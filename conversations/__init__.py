@@ -1,5 +1,6 @@
 """The guided near-miss report, as pure data and functions (no Telegram, no database)."""
 
+from conversations.edits import answered_in, revise
 from conversations.flow import (
     CONFIRM_CANCEL,
     REVIEW,
@@ -27,12 +28,13 @@ from conversations.steps import (
     TOLD,
     Context,
 )
-from conversations.text import N_, Field, Msg
+from conversations.text import N_, Field, Msg, utf16_len
 
 __all__ = [
     "CATEGORIES", "CATEGORY_LIST", "CONFIRM_CANCEL", "PLACES", "REVIEW", "STEPS", "STEP_BY_ID",
     "TOLD", "Button",
     "ButtonInput", "Context", "Draft", "Event", "Field", "Msg", "N_", "OtherInput", "Prompt",
-    "ReportAnswers", "Result", "Resume", "TextInput", "advance", "collect", "current_prompt",
-    "is_answer", "needs", "start",
+    "ReportAnswers", "Result", "Resume", "TextInput", "advance", "answered_in", "collect",
+    "current_prompt",
+    "is_answer", "needs", "revise", "start", "utf16_len",
 ]

@@ -29,6 +29,9 @@ class Draft:
     # Someone was harmed or there is a safeguarding concern, and the contacts were told:
     # stays set if the answer changes later, since nobody can be untold.
     escalated: bool = False
+    # The worker's message each typed answer came in (step id -> message id), so that an edit
+    # of that message in Telegram changes that answer (conversations.edits).
+    typed: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def new(cls) -> Draft:
@@ -37,7 +40,7 @@ class Draft:
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "step": self.step, "answers": dict(self.answers),
                 "reviewing": self.reviewing, "resume": self.resume,
-                "escalated": self.escalated}
+                "escalated": self.escalated, "typed": dict(self.typed)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Draft:
@@ -47,14 +50,23 @@ class Draft:
         return cls(key=str(data.get("key") or uuid.uuid4()), step=step,
                    answers=dict(data.get("answers") or {}),
                    reviewing=bool(data.get("reviewing")), resume=data.get("resume"),
-                   escalated=bool(data.get("escalated")))
+                   escalated=bool(data.get("escalated")), typed=_typed(data.get("typed")))
+
+
+def _typed(value: Any) -> dict[str, int]:
+    """A stored `typed` map, keeping only what it can mean: a question's id -> a message id."""
+    if not isinstance(value, dict):
+        return {}
+    return {step: n for step, n in value.items()
+            if step in STEP_BY_ID and isinstance(n, int) and not isinstance(n, bool)}
 
 
 @dataclass(frozen=True)
 class TextInput:
-    """The worker typed something."""
+    """The worker typed something (in their message `message_id`, when bot/ knows it)."""
 
     text: str
+    message_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -185,7 +197,7 @@ def _answer(draft: Draft, step: Step, event: Event, ctx: Context) -> Result:
         value = step.parse(event.text, draft.answers, ctx)
     except Invalid as problem:
         return _show(draft, ctx, problem.msg)
-    return _answered(draft, step, value, ctx)
+    return _answered(draft, step, value, ctx, event.message_id)
 
 
 def _button(draft: Draft, step: Step, code: str, ctx: Context) -> Result:
@@ -209,12 +221,14 @@ def _button(draft: Draft, step: Step, code: str, ctx: Context) -> Result:
     return _answered(draft, step, value, ctx)
 
 
-def _answered(draft: Draft, step: Step, value: Any, ctx: Context) -> Result:
-    """Keep an answer and move on; an escalating answer escalates the draft, once."""
+def _answered(draft: Draft, step: Step, value: Any, ctx: Context,
+              message_id: int | None = None) -> Result:
+    """Keep an answer (typed in `message_id`, if it was) and move on; an escalating answer
+    escalates the draft, once."""
+    answered = _with(draft, step.id, value, message_id)
     if draft.escalated or step.escalates is None or not step.escalates(value):
-        return _next(_with(draft, step.id, value), ctx)
-    result = _next(replace(_with(draft, step.id, value), escalated=True), ctx)
-    return replace(result, escalate=True)
+        return _next(answered, ctx)
+    return replace(_next(replace(answered, escalated=True), ctx), escalate=True)
 
 
 def _choice_for(step: Step, code: str, ctx: Context) -> str | None:
@@ -244,8 +258,13 @@ def _multi(draft: Draft, step: Step, code: str, ctx: Context) -> Result:
     return Result(toggled, current_prompt(toggled, ctx), in_place=True)
 
 
-def _with(draft: Draft, step_id: str, value: Any) -> Draft:
-    return replace(draft, answers={**draft.answers, step_id: value})
+def _with(draft: Draft, step_id: str, value: Any, message_id: int | None = None) -> Draft:
+    """The draft with a new answer; `message_id` is the message it was typed in, None for a
+    tap (an edit of an earlier typed message then changes nothing)."""
+    typed = {step: n for step, n in draft.typed.items() if step != step_id}
+    if message_id is not None:
+        typed[step_id] = message_id
+    return replace(draft, answers={**draft.answers, step_id: value}, typed=typed)
 
 
 def _next(draft: Draft, ctx: Context) -> Result:

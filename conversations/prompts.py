@@ -19,9 +19,10 @@ from conversations.steps import (
     is_incident,
     label_for,
 )
-from conversations.text import N_, Field, Line, Msg, Param
+from conversations.text import N_, Field, Line, Msg, Param, utf16_len, utf16_prefix
 
-# Long answers are shortened in the summary so the whole summary stays one Telegram message.
+# Long answers are shortened in the summary so the whole summary stays one Telegram message:
+# a limit in UTF-16 code units, as Telegram measures a message (an emoji counts two).
 SUMMARY_TEXT_LIMIT = 600
 
 
@@ -67,10 +68,11 @@ def display(step_id: str, value: Any) -> Param:
 
 
 def shorten(text: str, limit: int = SUMMARY_TEXT_LIMIT) -> str:
-    """Cut long text at a word boundary, marking the cut."""
-    if len(text) <= limit:
+    """Cut text longer than `limit` UTF-16 code units at a word boundary, marking the cut."""
+    if utf16_len(text) <= limit:
         return text
-    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    head = utf16_prefix(text, limit)
+    cut = head.rsplit(" ", 1)[0] if " " in head else head
     return cut + " …"
 
 

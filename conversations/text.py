@@ -35,3 +35,19 @@ class Field:
 
 
 Line = Msg | Field
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it (a message's limit, entity offsets): in UTF-16 code units,
+    so a character outside the Basic Multilingual Plane (most emoji) counts two."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def utf16_prefix(text: str, limit: int) -> str:
+    """The longest start of `text` that is at most `limit` UTF-16 code units long."""
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > limit:
+            return text[:index]
+    return text

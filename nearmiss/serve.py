@@ -90,7 +90,10 @@ class BotInApp:
             await bot.delete_webhook(drop_pending_updates=False)
         except Exception as error:  # noqa: BLE001 - polling reports a real problem itself
             log.warning("could not remove an old webhook: %s", error)
-        self.task = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
+        from bot.dispatcher import UPDATE_TYPES
+
+        self.task = asyncio.create_task(dp.start_polling(
+            bot, handle_signals=False, allowed_updates=list(UPDATE_TYPES)))
         self.task.add_done_callback(self._finished)
         try:
             yield

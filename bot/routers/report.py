@@ -7,17 +7,19 @@ from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, Message
 
 from bot.filters import FROM_PRIVATE, IN_PRIVATE, data_is, data_starts
-from bot.rendering import TICK, parse_flow_data, render
-from bot.reporting import begin, handle
+from bot.rendering import TICK, parse_flow_data
+from bot.reporting import begin, handle, typed_event
 from bot.routers.join import ask_for_code
 from bot.turn import Flow, Turn
-from conversations import ButtonInput, Event, OtherInput, TextInput, is_answer
+from conversations import ButtonInput, is_answer
 
 NOTICE_LIMIT = 200  # characters in answerCallbackQuery's text
 
 
 async def report_command(message: Message, turn: Turn) -> None:
-    if turn.reporter is None or turn.reporter.team_id is None:
+    """Start a report, or carry on with the one in progress (whatever else was asked since)."""
+    no_team = turn.reporter is None or turn.reporter.team_id is None
+    if no_team and await turn.draft() is None:
         await ask_for_code(turn)
         return
     await begin(turn)
@@ -63,20 +65,7 @@ def _tapped_label(tapped: Message | None, data: str | None) -> str | None:
 
 
 async def flow_message(message: Message, turn: Turn) -> None:
-    await handle(turn, await _event(message, turn), message_id=message.message_id)
-
-
-async def _event(message: Message, turn: Turn) -> Event:
-    """Typed text, or the button it names ("Today", "Skip"), or something that is not text."""
-    if message.text is None:
-        return OtherInput(kind=message.content_type)
-    draft = await turn.draft()
-    if draft is not None:
-        prompt = await turn.prompt(draft)
-        code = render(prompt, turn.tr, turn.language).labels.get(message.text.strip().casefold())
-        if code is not None:
-            return ButtonInput(step=draft.step, code=code)
-    return TextInput(text=message.text)
+    await handle(turn, await typed_event(message, turn), message_id=message.message_id)
 
 
 def create_router() -> Router:

@@ -13,7 +13,12 @@ from storage.repositories.privacy import PrivacyRepository, RetentionOutcome
 from storage.repositories.reporters import UNSET, ReporterRepository
 from storage.repositories.reports import ReportRepository
 from storage.repositories.sign_ins import SignInFailureRepository
-from storage.repositories.teams import TeamRepository, new_join_code, normalise_code
+from storage.repositories.teams import (
+    TeamRepository,
+    could_be_code,
+    new_join_code,
+    normalise_code,
+)
 
 __all__ = [
     "UNSET",
@@ -37,5 +42,6 @@ __all__ = [
     "SignInFailureRepository",
     "TeamRepository",
     "new_join_code",
+    "could_be_code",
     "normalise_code",
 ]

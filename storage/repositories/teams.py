@@ -16,6 +16,7 @@ from storage.schemas import TeamRow
 # No 0/O, 1/I/L: codes are read aloud at handovers and typed from paper.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
+CODE_MAX = 16  # the column's length: no code is longer
 _CODE_ATTEMPTS = 10
 # Built once, asked every update: see storage/fsm.py on prebuilt statements.
 _PLACE = Place.__table__
@@ -37,6 +38,15 @@ def new_join_code() -> str:
 def normalise_code(code: str) -> str:
     """Normalise a typed code: no spaces or dashes, upper case."""
     return code.strip().upper().replace(" ", "").replace("-", "")
+
+
+def could_be_code(text: str) -> bool:
+    """Whether typed text could be a join code at all: letters and digits in one or two groups
+    (a code may be typed with a space or a dash in the middle), no longer than a code can be.
+    A sentence cannot, nor a date or a time."""
+    parts = text.replace("-", " ").split()
+    joined = "".join(parts)
+    return 0 < len(parts) <= 2 and joined.isalnum() and len(joined) <= CODE_MAX
 
 
 class TeamRepository:

@@ -6,6 +6,9 @@ answer them with these, so a change of wording is one edit here.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from tests.helpers.fake_telegram import ChatClient
 
 QUESTIONS = 11  # "Question 1 of 11"
@@ -36,3 +39,9 @@ async def privacy(chat: ChatClient, choice: str = "named", *, wait: bool = True)
     """Answer the last question: named, confidential or anonymous."""
     index = ("named", "confidential", "anonymous").index(choice)
     return await choose(chat, "confidentiality", index, wait=wait)
+
+
+def days_ago(days: int) -> str:
+    """A date as a worker types it (21/11), `days` before today where the tests' bot is: a
+    typed date never in the future, whatever day the tests run."""
+    return (datetime.now(ZoneInfo("Europe/London")) - timedelta(days=days)).strftime("%d/%m")

@@ -929,3 +929,59 @@ async def test_flood_limits_with_injected_clock(fake: FakeTelegram) -> None:
     assert (await call(fake, "sendMessage", chat_id=-100123, text="g"))[0] == 200
     with pytest.raises(AssertionError, match="retry after"):
         fake.assert_no_rejections()  # flood 429s are the bot's doing
+
+
+# -- allowed_updates and edited messages ----------------------------------------------------
+
+
+async def _kinds(fake: FakeTelegram, **params: Any) -> list[str]:
+    """The types of the updates getUpdates returns, confirming them."""
+    result = (await call(fake, "getUpdates", json_body=params))[1]["result"]
+    if result:
+        await call(fake, "getUpdates", json_body={"offset": result[-1]["update_id"] + 1,
+                                                  "timeout": 0})
+    return [next(key for key in update if key != "update_id") for update in result]
+
+
+async def test_allowed_updates_are_kept_until_changed_and_other_types_never_sent(
+        fake: FakeTelegram) -> None:
+    chat = fake.private_chat(user_id=1001, first_name="Amara")
+    reaction = {"chat": chat.state.to_api(), "message_id": 1, "date": 0,
+                "old_reaction": [], "new_reaction": []}
+    await chat.send("before", wait=False)
+    fake.enqueue_update({"message_reaction": reaction}, chat.id)  # not sent by default
+    assert await _kinds(fake, timeout=0) == ["message"]
+    assert await _kinds(fake, timeout=0, allowed_updates=["callback_query"]) == []
+    assert fake.updates.allowed == ["callback_query"]
+    await chat.send("typo", wait=False)
+    edited = chat.last_sent_id()
+    dropped = await chat.edit(edited, "fixed", wait=False)
+    await send_text(fake, "pick", reply_markup={"inline_keyboard": [[{"text": "A",
+                                                                        "callback_data": "a"}]]})
+    await chat.click("A", wait=False)
+    # A getUpdates without allowed_updates keeps the last setting.
+    assert await _kinds(fake, timeout=0) == ["callback_query"]
+    assert dropped in fake.updates.dropped
+    await fake.wait_handled(dropped, timeout=0)  # never sent: nothing to wait for
+    assert await _kinds(fake, timeout=0, allowed_updates=[]) == []  # [] is the default again
+    assert fake.updates.allowed is None
+    await chat.edit(edited, "fixed again", wait=False)
+    assert await _kinds(fake, timeout=0) == ["edited_message"]
+
+
+async def test_an_edit_is_the_whole_message_again_with_its_edit_date(fake: FakeTelegram) -> None:
+    chat = fake.private_chat(user_id=1001, first_name="Amara")
+    await chat.send("/join ROSE", wait=False)
+    sent = chat.last_sent_id()
+    await chat.edit(sent, "/join ROSE7KQM", wait=False)
+    _, body = await call(fake, "getUpdates", timeout=0)
+    original, edit = (update.get("message") or update["edited_message"]
+                      for update in body["result"])
+    assert "edited_message" in body["result"][1]
+    Update.model_validate(body["result"][1])
+    assert fake.spec.shape_errors("Update", body["result"][1], "update") == []
+    assert edit["message_id"] == original["message_id"] == sent
+    assert edit["text"] == "/join ROSE7KQM" and edit["edit_date"] >= original["date"]
+    assert edit["entities"] == [{"type": "bot_command", "offset": 0, "length": 5}]
+    with pytest.raises(AssertionError, match="no text message #99"):
+        await chat.edit(99, "nothing there")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Report, Team
-from tests.e2e.flow import no_harm, privacy
+from tests.e2e.flow import days_ago, no_harm, privacy
 from tests.helpers.fake_telegram import ChatClient, FakeTelegram
 
 REPLY_TIMEOUT = 30.0  # a cold start imports aiogram and SQLAlchemy; a slow CI machine needs room
@@ -292,3 +292,30 @@ async def test_polling_removes_a_webhook_left_by_an_earlier_webhook_run(
         await process.wait()
     assert not fake.world.webhook and fake.calls_to("deleteWebhook")
 
+
+
+@pytest.mark.parametrize("command", ["bot", "run"])
+async def test_the_process_asks_for_edits_and_an_edited_answer_changes_the_draft(
+        command: str, fake: FakeTelegram, database_url: str, team: Team, tmp_path: Path) -> None:
+    from bot.dispatcher import UPDATE_TYPES
+
+    env = _env(database_url, BOT_TOKEN=fake.token, TELEGRAM_API_URL=fake.base_url,
+               ADMIN_PORT=str(_free_port()), DATA_DIR=str(tmp_path))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "nearmiss.cli", command, env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        await fake.wait_until_polling(timeout=REPLY_TIMEOUT)
+        # Kept from the poll under way (its call is recorded once it is answered).
+        assert fake.updates.allowed is not None
+        assert sorted(fake.updates.allowed) == sorted(UPDATE_TYPES)
+        chat = fake.private_chat(4201, "Osian")
+        await _answer(chat, lambda: chat.send(f"/start {team.code}", wait=False), "Question 1")
+        await _answer(chat, lambda: no_harm(chat, wait=False), "Question 2")
+        await _answer(chat, lambda: chat.send(days_ago(10), wait=False), "Question 3")
+        date = chat.last_sent_id()
+        await _answer(chat, lambda: chat.edit(date, days_ago(11), wait=False),
+                      "I've changed your answer to “Date”")
+    finally:
+        process.kill()
+        await process.wait()

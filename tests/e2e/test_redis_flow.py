@@ -174,3 +174,24 @@ async def test_forgetme_erases_the_conversation_state_in_redis(
     await chat.click("Yes, erase my details")
     assert "Done. Your name and Telegram details have been erased" in chat.last_text()
     assert await keys_under(redis, redis_prefix) == []
+
+
+async def test_a_code_asked_for_and_an_edit_mid_report_keep_the_draft_in_redis(
+        fake: FakeTelegram, running: RunningBot, team: Team, sessionmaker: Maker) -> None:
+    chat = fake.private_chat(1006, "Eira")
+    await _to_told(chat, team)
+    typed = next(n for n, message in chat.state.user_messages.items()
+                 if message.get("text", "").startswith("Wrong tablets"))
+    await chat.send("/start ZZZZ2222")  # an old invite link
+    assert "couldn't find a team with that code" in chat.last_text()
+    await chat.send("/cancel")
+    assert "stopped asking for a team code" in chat.texts()[-2]
+    assert "Who have you told" in chat.last_text()
+    await chat.edit(typed, "Wrong tablets nearly given at the teatime round")
+    assert "I've changed your answer to “What nearly happened”" in chat.last_text()
+    await chat.click("Nobody yet")
+    await _finish(chat)
+    assert "What nearly happened: Wrong tablets nearly given at the teatime round" \
+        in chat.last_text()
+    await chat.click("Submit report")
+    assert len(await _reports(sessionmaker)) == 1

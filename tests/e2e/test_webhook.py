@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.dispatcher import UPDATE_TYPES
 from bot.webhook import SECRET_HEADER, shared_secret, webhook_path
 from nearmiss.serve import BotInApp, build_app
 from nearmiss.settings import Settings
@@ -127,7 +128,7 @@ async def test_the_webhook_is_registered_with_a_secret_and_the_updates_the_bot_u
     assert registered.params["url"] == WEBHOOK_URL
     assert registered.params.get("drop_pending_updates") is not True  # nothing is thrown away
     assert len(registered.params["secret_token"]) >= 32
-    assert {"message", "callback_query"} <= set(registered.params["allowed_updates"])
+    assert sorted(registered.params["allowed_updates"]) == sorted(UPDATE_TYPES)
     assert fake.world.webhook_secret == webhook_bot.receiver.secret
     assert fake.calls_to("getUpdates") == []  # no polling in webhook mode
     async with httpx.AsyncClient(base_url=webhook_bot.url) as http:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.dispatcher import create_bot, create_dispatcher
+from bot.dispatcher import UPDATE_TYPES, create_bot, create_dispatcher
 from nearmiss.settings import Settings
 from tests.helpers.fake_telegram import FakeTelegram
 
@@ -32,7 +32,8 @@ class RunningBot:
         self.bot = create_bot(self.settings)
         polls_before = len(self.fake.calls_to("getUpdates"))
         self.task = asyncio.create_task(self.dp.start_polling(
-            self.bot, handle_as_tasks=self.as_tasks, handle_signals=False, polling_timeout=1))
+            self.bot, handle_as_tasks=self.as_tasks, handle_signals=False, polling_timeout=1,
+            allowed_updates=list(UPDATE_TYPES)))
         await self.fake.wait_for(lambda: len(self.fake.calls_to("getUpdates")) > polls_before)
 
     async def stop(self) -> None:

@@ -123,6 +123,37 @@ class ChatClient:
         """Any other Message shape: extra_fields are merged into the message object."""
         return await self._post(dict(extra_fields), f"[raw {sorted(extra_fields)}]", **_kw(options))
 
+    async def edit(
+        self,
+        message_id: int,
+        text: str,
+        *,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> int:
+        """The user edits their text message `message_id` to read `text`: Telegram sends the
+        whole message again, with edit_date, as an edited_message update. Returns its id."""
+        original = self.state.user_messages.get(message_id)
+        if original is None or "text" not in original:
+            raise AssertionError(f"no text message #{message_id} of the user in chat {self.id}")
+        message = {key: value for key, value in original.items() if key != "entities"}
+        message.update(text=text, edit_date=max(now(), original["date"]))
+        if command := _COMMAND.match(text):
+            length = utf16_len(command.group(0))
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        self.state.user_messages[message_id] = message
+        self.state.log(f"→ {message['from']['first_name']} edits #{message_id}: {text}")
+        update_id = self.fake.enqueue_update({"edited_message": message}, self.id)
+        if wait:
+            await self.fake.wait_handled(update_id, timeout)
+        return update_id
+
+    def last_sent_id(self) -> int:
+        """The id of the newest message the user sent in this chat."""
+        if not self.state.user_messages:
+            raise AssertionError(f"the user has sent nothing in chat {self.id}")
+        return max(self.state.user_messages)
+
     def _file(self, filename: str, mime: str) -> dict[str, Any]:
         file = self.fake.world.new_file(filename, b"", mime)
         return {"file_id": file.file_id, "file_unique_id": file.file_unique_id}

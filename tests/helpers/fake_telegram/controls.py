@@ -114,7 +114,7 @@ class ScenarioControls:
         answered 2xx for it and then, when set, webhook_settled() returned.
         """
         timeout = self.handle_timeout if timeout is None else timeout
-        if await self.signal.wait_until(lambda: self.updates.confirmed_offset > update_id, timeout):
+        if await self.signal.wait_until(lambda: self.updates.handled(update_id), timeout):
             if self.world.webhook and self.webhook_settled is not None:
                 await self.webhook_settled()
             return

@@ -44,6 +44,7 @@ def set_webhook(fake: FakeTelegram, params: dict[str, Any]) -> bool:
     fake.world.webhook = {"max_connections": 40,
                           **{k: v for k, v in params.items() if k in _WEBHOOK_INFO_FIELDS}}
     fake.world.webhook_secret = secret
+    fake.updates.ask_for(params)
     _maybe_drop_pending(fake, params)
     return True
 

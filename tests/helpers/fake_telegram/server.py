@@ -224,6 +224,7 @@ class FakeTelegram(ScenarioControls):
         if self.world.webhook:
             raise ApiError(409, CONFLICT_WEBHOOK)
         self.updates.confirm(params.get("offset"))
+        self.updates.ask_for(params)
         self.updates.poll_generation += 1
         generation = self.updates.poll_generation
 

@@ -37,6 +37,16 @@ class Signal:
         return value
 
 
+# What Telegram sends when no allowed_updates was ever given (or an empty list was).
+NOT_BY_DEFAULT = ("chat_member", "message_reaction", "message_reaction_count")
+
+
+def wanted(update: dict[str, Any], allowed: list[str] | None) -> bool:
+    """Whether Telegram sends `update` to a bot that asked for `allowed` update types."""
+    kind = next(key for key in update if key != "update_id")
+    return kind in allowed if allowed else kind not in NOT_BY_DEFAULT
+
+
 class UpdateQueue:
     """Telegram's per-bot queue: updates stay until a getUpdates offset confirms them."""
 
@@ -49,14 +59,32 @@ class UpdateQueue:
         self.confirmed_offset = 0
         self.polls = 0  # getUpdates requests seen (for messages on timeout)
         self.poll_generation = 0  # a newer getUpdates terminates an older waiting one
+        # The update types the bot asked for: the allowed_updates of its last getUpdates or
+        # setWebhook that gave one (Telegram keeps it until changed); None: the default.
+        self.allowed: list[str] | None = None
+        # Updates Telegram never sent, being of a type the bot did not ask for when they
+        # happened (a change of allowed_updates does not reach updates already queued).
+        self.dropped: set[int] = set()
 
     def enqueue(self, payload: dict[str, Any]) -> int:
         update_id = self.next_id
         self.next_id += 1
         self.queued[update_id] = {"update_id": update_id, **payload}
-        self.pending.append(self.queued[update_id])
+        if wanted(payload, self.allowed):
+            self.pending.append(self.queued[update_id])
+        else:
+            self.dropped.add(update_id)
         self.signal.notify()
         return update_id
+
+    def ask_for(self, params: dict[str, Any]) -> None:
+        """getUpdates or setWebhook: keep its allowed_updates, if it gave one."""
+        if "allowed_updates" in params:
+            self.allowed = list(params["allowed_updates"] or []) or None
+
+    def handled(self, update_id: int) -> bool:
+        """Whether the bot is done with the update: confirmed, or never sent to it."""
+        return self.confirmed_offset > update_id or update_id in self.dropped
 
     def again(self, update_id: int) -> None:
         """Queue a handled update once more, with its own id: what Telegram does when the bot

@@ -11,14 +11,13 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 
 from .state import now
+from .updates import wanted
 
 if TYPE_CHECKING:
     from .server import FakeTelegram
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-# What Telegram sends when setWebhook names no allowed_updates.
-NOT_BY_DEFAULT = ("chat_member", "message_reaction", "message_reaction_count")
 FIRST_RETRY, LAST_RETRY = 0.05, 1.0  # Telegram backs off too, only much more slowly
 
 
@@ -111,7 +110,7 @@ class WebhookDeliverer:
         if not webhook:
             return None
         for update in list(self.fake.updates.pending):
-            if not _wanted(update, webhook.get("allowed_updates")):
+            if not wanted(update, webhook.get("allowed_updates")):
                 self.fake.updates.delivered(update["update_id"])  # Telegram drops it unsent
             elif self.fake._update_chats.get(update["update_id"]) not in self._busy:
                 return update
@@ -144,8 +143,3 @@ class WebhookDeliverer:
                                            last_error_message=delivery.error)
         self.fake.signal.notify()
         return False
-
-
-def _wanted(update: dict[str, Any], allowed: list[str] | None) -> bool:
-    kind = next(key for key in update if key != "update_id")
-    return kind in allowed if allowed else kind not in NOT_BY_DEFAULT
