@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.i18n import Translator
 from bot.middlewares import CommitMiddleware, DatabaseMiddleware, PersonMiddleware
 from bot.routers import fallback, groups, join, language, privacy, report, start
-from bot.session import JsonSession
+from bot.session import HideToken, JsonSession
 from bot.turn import TurnMiddleware
 from conversations import N_, Msg
 from nearmiss.settings import Settings, identity_key, locales_dir
@@ -49,6 +49,7 @@ def create_bot(settings: Settings) -> Bot:
     bot = Bot(settings.bot_token.get_secret_value(), session=session,
               default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     bot.session.middleware(KeepResponseTypes())
+    bot.session.middleware(HideToken())  # no error carries the token in its URL
     return bot
 
 
