@@ -8,14 +8,20 @@ logged once, /healthz says so, the admin panel keeps running.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from nearmiss.serve import build_app
+from nearmiss.settings import Settings
 from storage.models import Team
 from tests.e2e.test_process import REPLY_TIMEOUT, BotProcess, _env, _free_port
 from tests.helpers.fake_telegram import FakeTelegram
+from tests.helpers.web import serve
 
 UNREACHABLE = "cannot reach Telegram"
 
@@ -87,3 +93,25 @@ async def test_a_token_telegram_rejects_is_reported_once_and_healthz_says_why(
     log = runner.log()
     assert log.count("rejected BOT_TOKEN") == 1 and "Traceback" not in log, log
     assert "AAThisTokenWasRevokedLongAgo0000" not in log
+
+
+async def test_webhook_mode_registers_once_telegram_answers_after_an_unreachable_start(
+        fake: FakeTelegram, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
+        tmp_path: Path) -> None:
+    webhook = settings.model_copy(update={
+        "webhook_url": "https://nearmiss.example.org/telegram/webhook", "data_dir": tmp_path,
+        "secret_key": SecretStr(secrets.token_urlsafe(48))})
+    fake.start_outage(504, html=False)
+    app, bot = build_app(webhook, sessionmaker, with_bot=True)
+    async with serve(app) as url, httpx.AsyncClient(base_url=url) as http:
+        answer = await http.get("/healthz")  # served although Telegram is not reachable
+        assert answer.status_code == 503 and UNREACHABLE in answer.json()["reason"]
+        fake.end_outage()
+        await fake.wait_for(lambda: fake.world.webhook, timeout=REPLY_TIMEOUT)
+        for _ in range(int(REPLY_TIMEOUT * 10)):  # the answer to setWebhook reaches the app
+            answer = await http.get("/healthz")
+            if answer.status_code == 200:
+                break
+            await asyncio.sleep(0.1)
+        assert bot.receiver is not None
+        assert (answer.status_code, answer.json()) == (200, {"ok": True, "bot": "running"})
