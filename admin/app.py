@@ -79,7 +79,10 @@ def create_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession
 
     @app.get("/healthz", include_in_schema=False)
     async def health() -> JSONResponse:
-        return JSONResponse({"ok": True, **(status() if status else {})})
+        """200 while all is well; 503 when `status` says ok is False (a configured bot that is
+        not running, with its reason), so a supervisor or load balancer can see it."""
+        body = {"ok": True, **(status() if status else {})}
+        return JSONResponse(body, status_code=200 if body["ok"] else 503)
 
     _install_guards(app, settings)
     return app

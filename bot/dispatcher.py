@@ -16,10 +16,12 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.types import BotCommand, ErrorEvent
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.bursts import Bursts
 from bot.i18n import Translator
 from bot.middlewares import CommitMiddleware, DatabaseMiddleware, PersonMiddleware
 from bot.routers import edits, fallback, groups, join, language, privacy, report, start
-from bot.session import JsonSession
+from bot.sending.flood_waits import WaitOutFloods
+from bot.session import HideToken, JsonSession
 from bot.turn import TurnMiddleware
 from conversations import N_, Msg
 from nearmiss.settings import Settings, identity_key, locales_dir
@@ -55,6 +57,8 @@ def create_bot(settings: Settings) -> Bot:
     bot = Bot(settings.bot_token.get_secret_value(), session=session,
               default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     bot.session.middleware(KeepResponseTypes())
+    bot.session.middleware(WaitOutFloods())  # replies are sent, after Telegram's flood wait
+    bot.session.middleware(HideToken())  # no error carries the token in its URL
     return bot
 
 
@@ -87,9 +91,11 @@ def create_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[Async
     else:
         isolation = SimpleEventIsolation()
     dp = Dispatcher(storage=storage, events_isolation=isolation)
-    # The session first, then aiogram's FSM middleware (the person's lock and state), then
+    # Each message seen as it arrives, before any lock (a burst is answered once), then
+    # the session, then aiogram's FSM middleware (the person's lock and state), then
     # the commit inside that lock, then the person.
     dp.update.outer_middleware.unregister(dp.fsm)
+    dp.update.outer_middleware(Bursts())
     dp.update.outer_middleware(DatabaseMiddleware(sessionmaker, identity_key(settings),
                                                   read_ahead=isinstance(storage, SQLStorage)))
     dp.update.outer_middleware(dp.fsm)

@@ -117,7 +117,8 @@ async def handle(turn: Turn, event: Event, tapped: Message | None = None,
         # Most likely the last answer, sent again because this question never came.
         result = Result(draft, await turn.prompt(draft, Msg(INTERRUPTED)))
     elif typed and progress.sent_before_asked(message_id):
-        await turn.say(Msg(EARLY))
+        if not turn.superseded():  # one notice for a burst sent before the question came
+            await turn.say(Msg(EARLY))
         return False
     else:
         result = await turn.advance(draft, event)
@@ -134,6 +135,8 @@ async def handle(turn: Turn, event: Event, tapped: Message | None = None,
         await turn.keep(result.draft, unseen=pending)
         if result.escalate:
             await escalate(turn, result.draft)
+        if _answered_by_a_newer_message(turn, draft, result, message_id):
+            return False
         there = tapped if _in_place(event, draft, result) else None
         asked = await _answer(turn, result, there)
         shown_there = asked is None
@@ -142,6 +145,14 @@ async def handle(turn: Turn, event: Event, tapped: Message | None = None,
     if tapped is not None and not shown_there:
         await turn.take_buttons_off(tapped, ended=result.outcome is not None)
     return shown_there and not result.in_place
+
+
+def _answered_by_a_newer_message(turn: Turn, draft: Draft, result: Result,
+                                  message_id: int | None) -> bool:
+    """Whether a message that moved nothing on goes unanswered, because a newer one of the
+    person's is waiting and answers for the draft as it will then stand (bot/bursts.py)."""
+    return (message_id is not None and not result.escalate and result.draft is not None
+            and result.draft.step == draft.step and turn.superseded())
 
 
 def _in_place(event: Event, draft: Draft, result: Result) -> bool:

@@ -7,6 +7,7 @@ import logging
 
 from bot.dispatcher import UPDATE_TYPES, create_bot, create_dispatcher
 from bot.patterns import pattern_watch
+from bot.startup import until_reached
 from nearmiss import memory
 from nearmiss.settings import Settings
 from storage.db import create_engine, create_sessionmaker
@@ -23,10 +24,10 @@ async def poll(settings: Settings) -> None:
         bot = create_bot(settings)
         memory.settle()
         # A webhook left by an earlier webhook-mode run would answer every poll with 409.
-        try:
-            await bot.delete_webhook(drop_pending_updates=False)
-        except Exception as error:  # noqa: BLE001 - polling reports a real problem itself
-            log.warning("could not remove an old webhook: %s", error)
+        # Telegram may not be reachable yet (the server booted before its connection): the
+        # call is tried until it answers (bot/startup.py).
+        await until_reached(lambda: bot.delete_webhook(drop_pending_updates=False),
+                            on_failure=lambda reason: None)
         # Reports are checked for repeats beside the polling, as `nearmiss run` does.
         stop = asyncio.Event()
         watching = asyncio.create_task(

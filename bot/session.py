@@ -16,9 +16,13 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import TelegramMethod
 from aiohttp import FormData
 from aiohttp.payload import BytesPayload
+
+from nearmiss.redaction import REDACTED, secret_forms
 
 
 class JsonSession(AiohttpSession):
@@ -45,3 +49,20 @@ class JsonSession(AiohttpSession):
         if body is None:  # a file: prepared again as aiogram's form (uploads are rare)
             return super().build_form_data(bot, method)
         return BytesPayload(body, content_type="application/json")  # type: ignore[return-value]
+
+
+class HideToken(BaseRequestMiddleware):
+    """A network error names the URL it failed on, and the URL holds the bot's token: the
+    error is raised again with the token's secret replaced, and without the original."""
+
+    async def __call__(self, make_request: NextRequestMiddlewareType[Any], bot: Bot,
+                       method: TelegramMethod[Any]) -> Any:
+        try:
+            return await make_request(bot, method)
+        except TelegramNetworkError as error:
+            message = error.message
+            for secret in secret_forms(bot.token):
+                message = message.replace(secret, REDACTED)
+            if message == error.message:
+                raise
+            raise TelegramNetworkError(method=method, message=message) from None

@@ -14,6 +14,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 
+from bot.bursts import never
 from bot.i18n import Translator
 from bot.middlewares import Repos, commit_pending
 from bot.rendering import render
@@ -70,6 +71,8 @@ class Turn:
     # This update's event is in the draft already: Telegram delivers an update again when the
     # process died before confirming it (polling) or before answering it (webhook).
     delivered_again: bool = False
+    # A newer message of this person is already waiting: it answers instead (bot/bursts.py).
+    superseded: Callable[[], bool] = field(default=never, repr=False)
 
     async def say(self, msg: Msg, *more: Msg, **kwargs: Any) -> Sent:
         """Send one message: `msg` and any `more` as paragraphs, after committing."""
@@ -247,5 +250,6 @@ class TurnMiddleware(BaseMiddleware):
                                 repos=data["repos"], reporter=data.get("reporter"),
                                 tr=self.translator, language=data["language"],
                                 settings=self.settings, user=data.get("event_from_user"),
-                                update_id=getattr(data.get("event_update"), "update_id", None))
+                                update_id=getattr(data.get("event_update"), "update_id", None),
+                                superseded=data.get("superseded", never))
         return await handler(event, data)

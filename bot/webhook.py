@@ -19,7 +19,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from pydantic import ValidationError
@@ -67,16 +66,11 @@ class WebhookReceiver:
         self.tasks: set[asyncio.Task[None]] = set()
 
     async def register(self, url: str) -> None:
-        """setWebhook, keeping updates Telegram holds (a restart must lose nothing)."""
-        allowed = list(UPDATE_TYPES)
-        for _ in range(5):  # several workers registering at once meet Telegram's flood limit
-            try:
-                await self.bot.set_webhook(url, secret_token=self.secret, allowed_updates=allowed,
-                                           drop_pending_updates=False)
-                return
-            except TelegramRetryAfter as error:
-                await asyncio.sleep(error.retry_after)
-        raise RuntimeError("Telegram kept refusing setWebhook (flood control)")
+        """setWebhook, keeping updates Telegram holds (a restart must lose nothing). Several
+        workers registering at once meet Telegram's flood limit: the bot's session waits it
+        out (bot/sending/flood_waits.py)."""
+        await self.bot.set_webhook(url, secret_token=self.secret,
+                                   allowed_updates=list(UPDATE_TYPES), drop_pending_updates=False)
 
     async def handle(self, request: Request) -> Response:
         """POST from Telegram: 403 without our secret, 400 for a body that is no Update."""

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from nearmiss import teams, users
+from nearmiss import redaction, teams, users
 from nearmiss.settings import ConfigurationError, Settings, admin_base_url
 
 log = logging.getLogger("nearmiss")
@@ -114,7 +114,9 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def configure_logging(settings: Settings) -> None:
-    """Logging as an operator needs it (every worker process calls this too)."""
+    """Logging as an operator needs it (every worker process calls this too), the bot token
+    never written (nearmiss/redaction.py)."""
+    redaction.install(settings.bot_token.get_secret_value() if settings.bot_token else None)
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Alembic announces every plugin and step at INFO; an operator needs only its problems.

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from nearmiss import memory
+from nearmiss.redaction import redact
 from nearmiss.retention import RetentionJob, running
 from nearmiss.settings import Settings, admin_base_url
 
@@ -31,7 +32,9 @@ class BotInApp:
                  *, enabled: bool, webhook_secret: str | None = None) -> None:
         self.settings, self.sessionmaker, self.enabled = settings, sessionmaker, enabled
         self.task: asyncio.Task[None] | None = None
-        self.problem: str | None = None if enabled else "not configured (no BOT_TOKEN)"
+        # Why a configured bot is not running (None while it is); with no token, why not.
+        self.problem: str | None = "starting" if enabled else "not configured (no BOT_TOKEN)"
+        self.polling = False  # Telegram answered and the long polling began
         # None: a random secret per start; several workers pass the one they all derive.
         self.webhook_secret = webhook_secret
         self.receiver: Any = None  # bot.webhook.WebhookReceiver while webhook mode is serving
@@ -41,8 +44,18 @@ class BotInApp:
         return self.enabled and self.settings.webhook_url is not None
 
     def status(self) -> dict[str, Any]:
-        running = self.receiver is not None or (self.task is not None and not self.task.done())
-        return {"bot": "running" if running else self.problem or "stopped"}
+        """For /healthz: a configured bot that is not running makes it answer 503 with why
+        (admin/app.py), so a supervisor or load balancer sees it; no bot configured is not a
+        fault of this process."""
+        if not self.enabled:
+            return {"bot": self.problem}
+        polling = self.polling and self.task is not None and not self.task.done()
+        if self.receiver is not None or polling:
+            return {"bot": "running"}
+        return {"ok": False, "bot": "not running", "reason": redact(self.problem or "stopped")}
+
+    def _not_running(self, reason: str) -> None:
+        self.problem = reason
 
     def install(self, app: FastAPI) -> None:
         """Add the webhook route (webhook mode only) to the app that serves the admin."""
@@ -85,22 +98,34 @@ class BotInApp:
 
     @asynccontextmanager
     async def _by_polling(self, dp: Any, bot: Any) -> AsyncIterator[None]:
-        # A webhook left by an earlier webhook-mode run would answer every getUpdates with 409.
-        try:
-            await bot.delete_webhook(drop_pending_updates=False)
-        except Exception as error:  # noqa: BLE001 - polling reports a real problem itself
-            log.warning("could not remove an old webhook: %s", error)
-        from bot.dispatcher import UPDATE_TYPES
-
-        self.task = asyncio.create_task(dp.start_polling(
-            bot, handle_signals=False, allowed_updates=list(UPDATE_TYPES)))
+        self.task = asyncio.create_task(self._poll(dp, bot))
         self.task.add_done_callback(self._finished)
         try:
             yield
         finally:
             if not self.task.done():
-                await dp.stop_polling()
+                try:
+                    await dp.stop_polling()
+                except RuntimeError:  # still trying to reach Telegram: polling never began
+                    self.task.cancel()
             await asyncio.gather(self.task, return_exceptions=True)
+            if not self.polling:  # start_polling closes the session it used; nothing did
+                await bot.session.close()
+
+    async def _poll(self, dp: Any, bot: Any) -> None:
+        """Long polling, once Telegram answers its first calls (tried until it does)."""
+        from bot.dispatcher import UPDATE_TYPES
+        from bot.startup import until_reached
+
+        async def first_calls() -> None:
+            # A webhook left by an earlier webhook-mode run would answer every getUpdates
+            # with 409. Who the bot is, asked here, is what start_polling asks first.
+            await bot.delete_webhook(drop_pending_updates=False)
+            await bot.me()
+
+        await until_reached(first_calls, on_failure=self._not_running)
+        self.problem, self.polling = None, True
+        await dp.start_polling(bot, handle_signals=False, allowed_updates=list(UPDATE_TYPES))
 
     @asynccontextmanager
     async def _by_webhook(self, dp: Any, bot: Any) -> AsyncIterator[None]:
@@ -111,23 +136,36 @@ class BotInApp:
         """
         from bot.webhook import WebhookReceiver, random_secret
 
-        assert self.settings.webhook_url is not None
         receiver = WebhookReceiver(dp, bot, secret=self.webhook_secret or random_secret())
-        try:
-            await receiver.startup()
-            await receiver.register(self.settings.webhook_url)
-            self.receiver = receiver
-            log.info("bot: receiving updates by webhook at %s", self.settings.webhook_url)
-        except Exception as error:  # noqa: BLE001 - the admin panel keeps running without it
-            self.problem = f"stopped: {error}"
-            log.error("the bot could not register its webhook; the admin panel keeps running: "
-                      "%s", error)
+        first_try = asyncio.Event()  # registered, or the first attempt failed (tried again)
+
+        def failed(reason: str) -> None:
+            self._not_running(reason)
+            first_try.set()
+
+        self.task = asyncio.create_task(self._register(receiver, failed))
+        self.task.add_done_callback(self._finished)
+        self.task.add_done_callback(lambda _: first_try.set())
+        await first_try.wait()
         try:
             yield
         finally:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
             self.receiver = None  # uvicorn has stopped accepting; refuse anything straggling
             await receiver.shutdown()
             await bot.session.close()
+
+    async def _register(self, receiver: Any, failed: Callable[[str], None]) -> None:
+        """The dispatcher's start-up and setWebhook, each tried until Telegram answers."""
+        from bot.startup import until_reached
+
+        url = self.settings.webhook_url
+        assert url is not None
+        await until_reached(receiver.startup, on_failure=failed)
+        await until_reached(lambda: receiver.register(url), on_failure=failed)
+        self.receiver, self.problem = receiver, None
+        log.info("bot: receiving updates by webhook at %s", url)
 
     def _scheduler(self) -> Any:
         """The weekly team digests, written to the outbox the sender above delivers."""
@@ -193,10 +231,13 @@ class BotInApp:
                             gate=flood_gate(self.settings, bot))  # shared with REDIS_URL
 
     def _finished(self, task: asyncio.Task[None]) -> None:
-        if task.cancelled() or task.exception() is None:
+        from aiogram.exceptions import TelegramUnauthorizedError
+
+        error = None if task.cancelled() else task.exception()
+        if error is None or isinstance(error, TelegramUnauthorizedError):  # logged already
             return
-        self.problem = f"stopped: {task.exception()}"
-        log.error("the bot stopped; the admin panel keeps running: %s", task.exception())
+        self.problem = f"stopped: {error}"
+        log.error("the bot stopped; the admin panel keeps running: %s", error)
 
 
 def with_retention(job: RetentionJob, inner: Lifespan) -> Lifespan:

@@ -12,6 +12,8 @@ from conversations import N_, Msg
 
 
 async def anything_else(message: Message, turn: Turn) -> None:
+    if turn.superseded():  # a newer message of theirs is waiting: it gets the pointer
+        return
     label = turn.tr.gettext(N_("Report a near miss"), turn.language)
     await turn.say(Msg(N_("To report a near miss, send /report or tap the button. "
                           "Send /help to find out more, or /language to change language.")),

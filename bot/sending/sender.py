@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.sending.flood_waits import caller_waits_out_floods
 from bot.sending.lanes import Lanes
 from bot.sending.limits import FloodGate, Gate
 from bot.sending.policy import OUTAGE_GIVE_UP, OUTAGE_RETRY_CAP, Outcome, Verdict, backoff, classify
@@ -127,6 +128,12 @@ class OutboxSender:
             await self.sleep(max(0.0, (due - self.now()).total_seconds()))
 
     async def _pump(self) -> None:
+        """_pump_rows, with Telegram's flood waits left to this sender: its gate pauses every
+        lane (bot/sending/flood_waits.py leaves the calls made here alone)."""
+        with caller_waits_out_floods():
+            await self._pump_rows()
+
+    async def _pump_rows(self) -> None:
         """Claim and send until nothing is claimable and nothing is held, or until stopped.
 
         Rows are claimed again while at most half a batch is held, so the in-flight places

@@ -37,7 +37,13 @@ from aiogram.types import (
 )
 from aiohttp import web
 
-from tests.helpers.fake_telegram import FakeTelegram, find_api_json, parse_html, utf16_len
+from tests.helpers.fake_telegram import (
+    FakeTelegram,
+    find_api_json,
+    load_spec,
+    parse_html,
+    utf16_len,
+)
 
 pytestmark = pytest.mark.e2e
 PARSE_ERROR = "Bad Request: can't parse entities"
@@ -367,7 +373,7 @@ async def test_retry_after_injection_reaches_aiogram(fake: FakeTelegram, bot: Bo
 
 async def test_explicit_api_json_path_and_default_finder() -> None:
     path = find_api_json()
-    assert path.name == "api.json" and path.parent.name == "telegram-bot-api"
+    assert path.name == "api.json" and path.parent.name == "fake_telegram"
     async with FakeTelegram("42:abc", api_json=path, username="other_bot") as other:
         status, body = await call(other, "getMe")
     assert status == 200 and (body["result"]["id"], body["result"]["username"]) == (42, "other_bot")
@@ -375,17 +381,14 @@ async def test_explicit_api_json_path_and_default_finder() -> None:
         FakeTelegram("nonsense")
 
 
-def test_the_bot_api_description_can_be_named_for_a_checkout_not_beside_shared(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    found = find_api_json()
-    monkeypatch.setenv("NEARMISS_BOT_API_SPEC", str(found))
-    assert find_api_json(tmp_path) == found
-    monkeypatch.setenv("NEARMISS_BOT_API_SPEC", str(tmp_path / "missing.json"))
-    with pytest.raises(FileNotFoundError, match="NEARMISS_BOT_API_SPEC=.*missing.json"):
-        find_api_json()
-    monkeypatch.delenv("NEARMISS_BOT_API_SPEC")
-    with pytest.raises(FileNotFoundError, match="set NEARMISS_BOT_API_SPEC"):
-        find_api_json(tmp_path)
+def test_the_bot_api_description_is_part_of_the_checkout_with_its_licence() -> None:
+    """A clone anywhere runs the suite: nothing is looked for outside the repository."""
+    path = find_api_json()
+    repository = Path(__file__).resolve().parents[2]
+    assert path.is_relative_to(repository) and path.is_file()
+    assert load_spec(path).version.startswith("Bot API ")
+    notice = (path.parent / "api.json.LICENSE").read_text()
+    assert "MIT License" in notice and "Paul Larsen" in notice
 
 
 # -- raw HTTP: routing and parameters -------------------------------------------------------

@@ -8,7 +8,6 @@ way Telegram would reject it, without hand-maintained lists.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -17,32 +16,17 @@ from typing import Any
 
 from .errors import bad_request
 
-API_JSON = Path("shared") / "telegram-bot-api" / "api.json"
-SPEC_VARIABLE = "NEARMISS_BOT_API_SPEC"  # where it is, for a checkout not beside shared/
+# The Bot API description, kept beside the fake (licence: api.json.LICENSE), so a checkout
+# anywhere runs the suite.
+API_JSON = Path(__file__).resolve().parent / "api.json"
 PRIMITIVES = {"Integer", "String", "Boolean", "Float"}
 _INT = re.compile(r"[+-]?\d+")
 _FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
-def find_api_json(start: Path | None = None) -> Path:
-    """The Bot API description: the file `NEARMISS_BOT_API_SPEC` names, else
-    shared/telegram-bot-api/api.json found walking up from this file.
-
-    The repo is a sibling of `shared` (/work/main next to /work/shared), so each parent is
-    checked both for `shared/...` inside it and next to it. A checkout anywhere else names
-    the file in `NEARMISS_BOT_API_SPEC`.
-    """
-    if named := os.environ.get(SPEC_VARIABLE):
-        if not Path(named).is_file():
-            raise FileNotFoundError(f"{SPEC_VARIABLE}={named}: no such file")
-        return Path(named)
-    here = (start or Path(__file__)).resolve()
-    for parent in [here, *here.parents]:
-        for candidate in (parent / API_JSON, parent.parent / API_JSON):
-            if candidate.is_file():
-                return candidate
-    raise FileNotFoundError(f"{API_JSON} not found above {here}: set {SPEC_VARIABLE} to the "
-                            "Bot API description (api.json) the fake checks calls against")
+def find_api_json() -> Path:
+    """The Bot API description the fake checks calls against: the copy in this package."""
+    return API_JSON
 
 
 @dataclass(frozen=True)
