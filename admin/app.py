@@ -16,10 +16,12 @@ from starlette.requests import Request
 from starlette.staticfiles import StaticFiles
 
 from admin.auth import AdminAuth, RoleGrants
+from admin.errors import install_error_pages
 from admin.i18n import AdminText
 from admin.services import Services, bind
 from admin.views.alerts import AlertsView
 from admin.views.bulletins import BulletinsView
+from admin.views.checked import checked
 from admin.views.escalations import EscalationsView
 from admin.views.groups import GroupLinksView
 from admin.views.insight import DashboardView, GovernanceView
@@ -49,6 +51,7 @@ def create_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession
                   templates_dir=str(HERE / "templates"), authentication_backend=auth,
                   authorization_backend=RoleGrants())
     _install_text(admin, text)
+    install_error_pages(admin, text)
     for view in (ReportsView, EscalationsView, DashboardView, GovernanceView, BulletinsView,
                  GroupLinksView, AlertsView, PrivacyView):
         bound = bind(view, services)
@@ -56,7 +59,7 @@ def create_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession
         # SQLAdmin names a view after its last route; the menu must open its first page.
         bound.identity = view.identity
     for model_view in MODEL_VIEWS:
-        admin.add_view(model_view)
+        admin.add_view(checked(model_view))
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
@@ -78,7 +81,7 @@ def _install_text(admin: Admin, text: AdminText) -> None:
 
     async def respond(request: Request, name: str, context: dict | None = None,
                       **kwargs: Any) -> Any:
-        text.use(request.headers.get("accept-language"), request.query_params.get("lang"))
+        text.use_request(request)
         return await original(request, name, context or {}, **kwargs)
 
     admin.templates.TemplateResponse = respond  # type: ignore[method-assign]

@@ -8,12 +8,13 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from admin import params
 from conversations import N_
 from storage.schemas import ReportFilters
-from storage.vocab import FACTORS, REPORT_STATUSES, SEVERITIES, TIERS
+from storage.vocab import FACTORS, REPORT_SORTS, REPORT_STATUSES, SEVERITIES, TIERS
 
-SORTS = ("-submitted_at", "submitted_at", "-occurred_date", "occurred_date", "reference",
-         "category", "status")
+STATUS = N_("Choose a status from the list.")
+TIER = N_("Choose a response tier from the list.")
 FLAGS = ("safeguarding_referral", "commissioner_notified", "family_informed")
 REVIEW_TEXT = ("review_what", "review_why", "review_conditions", "review_change",
                "redacted_summary", "redacted_prevented")
@@ -28,46 +29,37 @@ def parse_date(value: Any) -> date | None:
         return None
 
 
-def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None
-
-
-def _choice(value: Any, allowed: tuple[str, ...]) -> str | None:
-    return value if value in allowed else None
-
-
 def read_filters(query: Mapping[str, str],
                  scope: tuple[int, ...] | None) -> tuple[ReportFilters, int]:
-    """Filters from the list page's query string, narrowed to the teams the user may see."""
-    team = _int(query.get("team"))
-    team_ids = scope
-    if team is not None:
-        team_ids = (team,) if scope is None or team in scope else ()
+    """Filters and page from the list page's query string, narrowed to the user's teams;
+    params.BadParameter (400) for a value the page's form could not have sent."""
+    date_from, date_to = params.ordered(params.query_date(query, "date_from"),
+                                        params.query_date(query, "date_to"))
     filters = ReportFilters(
-        date_from=parse_date(query.get("date_from")),
-        date_to=parse_date(query.get("date_to")),
-        team_ids=team_ids,
-        place=(query.get("place") or "").strip() or None,
-        category=(query.get("category") or "").strip() or None,
-        status=_choice(query.get("status"), REPORT_STATUSES),
-        tier=_choice(query.get("tier"), TIERS),
-        text=(query.get("q") or "").strip()[:200] or None,
-        sort=_choice(query.get("sort"), SORTS) or "-submitted_at",
+        date_from=date_from,
+        date_to=date_to,
+        team_ids=params.team_scope(query, scope),
+        place=params.text(query, "place"),
+        category=params.text(query, "category"),
+        status=params.choice(query, "status", REPORT_STATUSES, message=STATUS),
+        tier=params.choice(query, "tier", TIERS, message=TIER),
+        text=params.text(query, "q"),
+        sort=params.choice(query, "sort", REPORT_SORTS) or "-submitted_at",
     )
-    return filters, max(1, _int(query.get("page")) or 1)
+    return filters, params.page_number(query)
 
 
 def curation_changes(form: FormData) -> dict[str, Any]:
     """The curation fields posted by the report page; ValueError on anything off-vocabulary."""
     status = form.get("status")
     if status not in REPORT_STATUSES:
-        raise ValueError(N_("Choose a status from the list."))
+        raise ValueError(STATUS)
     severity = form.get("severity") or None
     tier = form.get("tier") or None
     if severity is not None and severity not in SEVERITIES:
         raise ValueError(N_("Choose a potential severity from the list."))
     if tier is not None and tier not in TIERS:
-        raise ValueError(N_("Choose a response tier from the list."))
+        raise ValueError(TIER)
     factors = [str(value) for value in form.getlist("factors")]
     if not set(factors) <= set(FACTORS):
         raise ValueError(N_("Choose contributing factors from the list."))
@@ -85,11 +77,11 @@ REPORT_YEARS = (1, 100)  # how long reports, as care records, are kept
 
 def telegram_number(value: Any) -> int:
     """A person's Telegram user id as typed in a privacy form; ValueError when it is not one."""
-    text = str(value or "").strip()
-    if not text.isascii() or not text.isdigit() or not 0 < int(text) < 2**63:
+    number = params.whole_number(value, maximum=params.BIGINT_MAX)
+    if number is None or number < 1:
         raise ValueError(N_("Enter the person's Telegram number: digits only, as the bot's "
                             "/myid command shows it."))
-    return int(text)
+    return number
 
 
 def retention_periods(form: FormData) -> tuple[int, int]:
@@ -105,8 +97,5 @@ def retention_periods(form: FormData) -> tuple[int, int]:
 
 
 def _bounded(value: Any, bounds: tuple[int, int]) -> int | None:
-    text = str(value or "").strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 6:
-        return None
-    number = int(text)
-    return number if bounds[0] <= number <= bounds[1] else None
+    number = params.whole_number(value, maximum=bounds[1])
+    return number if number is not None and number >= bounds[0] else None

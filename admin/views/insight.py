@@ -10,9 +10,8 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from admin import charts, labels
+from admin import charts, labels, params
 from admin.escalations import open_escalations
-from admin.forms import parse_date
 from admin.governance import build_governance, render_governance
 from admin.pdf import html_to_pdf
 from admin.roles import CurrentUser, require
@@ -24,15 +23,14 @@ DEFAULT_DAYS = 90
 
 
 def read_scope(query: QueryParams, user: CurrentUser, *, days: int = DEFAULT_DAYS) -> StatsScope:
-    """A period and team from the query string, never wider than the user's own teams."""
-    today = date.today()
-    date_to = parse_date(query.get("date_to")) or today
-    date_from = parse_date(query.get("date_from")) or date_to - timedelta(days=days - 1)
-    team = query.get("team")
-    team_ids = user.scope
-    if team and team.isdigit():
-        team_ids = (int(team),) if user.sees_team(int(team)) else ()
-    return StatsScope(team_ids=team_ids, date_from=min(date_from, date_to), date_to=date_to)
+    """A period and team from the query string, never wider than the user's own teams;
+    the last `days` days to today for dates left out, 400 for malformed ones."""
+    date_from, date_to = params.ordered(params.query_date(query, "date_from"),
+                                        params.query_date(query, "date_to"))
+    date_to = date_to or max(date.today(), date_from or date.today())
+    date_from = date_from or date_to - timedelta(days=days - 1)
+    return StatsScope(team_ids=params.team_scope(query, user.scope), date_from=date_from,
+                      date_to=date_to)
 
 
 class _Insight(BaseView):

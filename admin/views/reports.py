@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin import labels
+from admin import labels, params
 from admin.escalations import open_escalations
 from admin.exports import count_actions, reports_csv
 from admin.feedback import on_action_done, on_actions_agreed
@@ -134,7 +134,7 @@ class ReportsView(BaseView):
         form = await request.form()
         async with self.services.unit_of_work(user) as session:
             actions = ActionRepository(session)
-            action = await actions.get(action_id=request.path_params["action_id"])
+            action = await actions.get(action_id=params.record_id(request, "action_id"))
             report = await ReportRepository(session).get_by_id(
                 report_id=action.report_id) if action else None
             if action is None or report is None or not user.sees_team(report.team_id):
@@ -156,7 +156,8 @@ class ReportsView(BaseView):
 
 async def _report_in_scope(session: Any, request: Request, sees_team: Any) -> Report:
     """The report named in the path; 404 (not 403) outside the user's teams, to reveal nothing."""
-    report = await ReportRepository(session).get_by_id(report_id=request.path_params["report_id"])
+    report = await ReportRepository(session).get_by_id(
+        report_id=params.record_id(request, "report_id"))
     if report is None or not sees_team(report.team_id):
         raise HTTPException(status_code=404)
     return report
