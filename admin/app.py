@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from admin.auth import AdminAuth, RoleGrants
 from admin.errors import install_error_pages
+from admin.governance_pdf import GovernancePdfs
 from admin.i18n import AdminText
 from admin.services import Services, bind
 from admin.views.alerts import AlertsView
@@ -43,7 +44,9 @@ def create_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession
                   lifespan=lifespan or _no_lifespan)
     app.mount("/static/nearmiss", StaticFiles(directory=HERE / "static"), name="nearmiss-static")
     text = AdminText(Translator(locales_dir(), settings.default_language))
-    services = Services(settings, sessionmaker, text)
+    pdfs = GovernancePdfs(limit=settings.pdf_renders, wait=settings.pdf_wait_seconds)
+    services = Services(settings, sessionmaker, text, pdfs)
+    app.state.governance_pdfs = pdfs  # its counts, for whoever watches the server
     auth = AdminAuth(admin_secret(settings), sessionmaker, https_only=settings.admin_https_only,
                      **({"failed_login_delay": failed_login_delay}
                         if failed_login_delay is not None else {}))

@@ -13,13 +13,14 @@ from starlette.responses import HTMLResponse, Response
 from admin import charts, labels, params
 from admin.escalations import open_escalations
 from admin.governance import build_governance, render_governance
-from admin.pdf import html_to_pdf
+from admin.governance_pdf import data_version
 from admin.roles import CurrentUser, require
 from admin.services import Services, visible_teams
 from storage import stats
 from storage.stats import StatsScope
 
 DEFAULT_DAYS = 90
+FORMATS = ("html", "pdf")
 
 
 def read_scope(query: QueryParams, user: CurrentUser, *, days: int = DEFAULT_DAYS) -> StatsScope:
@@ -99,11 +100,20 @@ class GovernanceView(_Insight):
                 "teams": teams, "today": date.today(),
                 "default_from": date.today() - timedelta(days=DEFAULT_DAYS - 1)})
         scope = read_scope(request.query_params, user)
+        today = date.today()
+        if params.choice(request.query_params, "format", FORMATS) != "pdf":
+            return HTMLResponse(await self._report(user, scope, today))
         async with self.services.unit_of_work(user) as session:
-            gov = await build_governance(session, scope=scope, today=date.today())
-        html = render_governance(gov, gettext=self.services.text)
-        if request.query_params.get("format") == "pdf":
-            name = f"nearmiss-governance-{scope.date_from}-{scope.date_to}.pdf"
-            return Response(await html_to_pdf(html), media_type="application/pdf",
-                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
-        return HTMLResponse(html)
+            version = await data_version(session)
+        # What the page shows depends on nothing else: not on the role, nor on who asks.
+        key = (scope, self.services.text.language, today, version)
+        pdf = await self.services.pdfs.pdf(key, lambda: self._report(user, scope, today))
+        name = f"nearmiss-governance-{scope.date_from}-{scope.date_to}.pdf"
+        return Response(pdf, media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    async def _report(self, user: CurrentUser, scope: StatsScope, today: date) -> str:
+        """The standalone HTML governance report of a scope."""
+        async with self.services.unit_of_work(user) as session:
+            gov = await build_governance(session, scope=scope, today=today)
+        return render_governance(gov, gettext=self.services.text)
