@@ -14,6 +14,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 from starlette.routing import BaseRoute, Mount, Route
 
 from admin.views.models import MODEL_VIEWS
@@ -176,3 +177,59 @@ async def test_malformed_query_values_never_answer_500(signed_in, app: FastAPI,
         found += failing
 
     assert found == [], "\n".join(found)
+
+
+HUGE = 10**30
+ANSWERS = [
+    ("/admin/reports?page=²", 400, "The page number must be a whole number from 1 to"),
+    (f"/admin/reports?page={HUGE}", 400, "The page number must be a whole number from 1 to"),
+    (f"/admin/escalations?page={HUGE}", 400, "The page number must be a whole number"),
+    ("/admin/reports?team=²", 400, "Choose a team from the list."),
+    (f"/admin/dashboard?team={HUGE}", 400, "Choose a team from the list."),
+    ("/admin/reports?status=lost", 400, "Choose a status from the list."),
+    ("/admin/governance?date_from=0001-01-05&date_to=0001-03-01", 400,
+     "Dates must be real dates from 2000-01-01 to 2100-12-31, written YYYY-MM-DD."),
+    ("/admin/governance?date_from=2026-03-01&date_to=2026-02-01", 400,
+     "The start date must be on or before the end date."),
+    ("/admin/governance?date_from=2026-03-01&format=docx", 400, "Choose a value from the list."),
+    ("/admin/team/list?search=%00", 400, "Search and filter texts cannot contain control"),
+    ("/admin/team/list?sortBy=password", 400, "Choose a column to sort by from the list."),
+    (f"/admin/reports/{HUGE}", 404, "This page does not exist, or you may not see it."),
+    (f"/admin/bulletins/{HUGE}", 404, "This page does not exist, or you may not see it."),
+    ("/admin/team/details/abc", 404, "This page does not exist, or you may not see it."),
+    (f"/admin/team/edit/{HUGE}", 404, "This page does not exist, or you may not see it."),
+]
+
+
+@pytest.mark.parametrize(("url", "status", "message"), ANSWERS, ids=[a[0] for a in ANSWERS])
+async def test_bad_values_are_answered_with_what_to_change(signed_in, url: str, status: int,
+                                                           message: str) -> None:
+    admin = await signed_in("admin")
+
+    response = await admin.get(url)
+
+    assert response.status_code == status
+    assert message in response.text
+
+
+async def test_the_answer_is_in_the_language_asked_for(signed_in) -> None:
+    viewer = await signed_in("viewer")
+
+    response = await viewer.get("/admin/reports?page=²&lang=cy")
+
+    assert response.status_code == 400
+    assert "Rhaid i rif y dudalen fod yn rhif cyfan o 1 i 2147483647." in response.text
+
+
+async def test_an_unexpected_failure_shows_a_plain_page_without_the_traceback(
+        signed_in, engine) -> None:
+    viewer = await signed_in("viewer")
+    async with engine.begin() as connection:  # a database the code cannot have foreseen
+        await connection.execute(text("ALTER TABLE pattern_alerts RENAME TO moved_away"))
+
+    response = await viewer.get("/admin/alerts", headers={"accept-language": "cy"})
+
+    assert response.status_code == 500
+    assert "Aeth rhywbeth o&#39;i le ar ein hochr ni" in response.text
+    for leak in ("Traceback", "moved_away", "pattern_alerts", "sqlalchemy", ".py"):
+        assert leak not in response.text
