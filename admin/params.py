@@ -116,9 +116,12 @@ def choice(query: Mapping[str, str], name: str, allowed: tuple[str, ...], *,
 
 
 def text(query: Mapping[str, str], name: str, *, limit: int = TEXT_LIMIT) -> str | None:
-    """A free text, trimmed and cut to `limit`; None when empty, 400 with control characters
-    (PostgreSQL refuses a NUL byte in any text, and nobody types the others)."""
-    value = (query.get(name) or "").strip()[:limit]
-    if any(ord(character) < 32 or ord(character) == 127 for character in value):
+    """A free text, trimmed and cut to `limit`; None when empty, 400 as searchable() says."""
+    return searchable((query.get(name) or "").strip()[:limit]) or None
+
+
+def searchable(value: str) -> str:
+    """The text as given; 400 when it holds a NUL, which PostgreSQL refuses in any text."""
+    if "\x00" in value:
         raise BadParameter(TEXT)
-    return value or None
+    return value

@@ -4,7 +4,7 @@ SQLAdmin converts a record's key from the path with the column's Python type and
 to the database as it is: "abc" raises ValueError and 10**30 overflows the driver, both a
 500. checked() wraps every model view create_app() registers, so a key that cannot name a
 record is answered 404 like a missing one (as is a file of a row that does not exist), and
-a search with control characters 400.
+a search PostgreSQL cannot run (a NUL in its text) 400.
 """
 
 from __future__ import annotations
@@ -67,8 +67,7 @@ class CheckedKeys:
         return await super().get_object_filepath(identifier, column_name)  # type: ignore[misc]
 
     def search_query(self, stmt: Select, term: str) -> Select:
-        params.text({"search": term}, "search", limit=len(term))  # 400 for control characters
-        return super().search_query(stmt, term)  # type: ignore[misc]
+        return super().search_query(stmt, params.searchable(term))  # type: ignore[misc]
 
 
 def _fits(column: Any, value: Any) -> bool:

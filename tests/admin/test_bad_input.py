@@ -22,7 +22,7 @@ from tests.admin.conftest import PASSWORD, World
 from tests.helpers.admin_client import AdminClient
 
 ROLES = ("admin", "reviewer", "viewer")
-PATH_VALUES = ("²", "1" + "0" * 30, "abc", "-1", "0", "%00", "x" * 300)
+PATH_VALUES = ("²", "1" + "0" * 30, "abc", "-1", "%00", "x" * 300)
 # A superscript digit passes str.isdigit(), 10**30 overflows the drivers, PostgreSQL refuses
 # a NUL in any text, and year 1 overflows when a period is shifted back.
 QUERY_VALUES = ("²", "1" + "0" * 30, "\x00", "0001-01-05")
