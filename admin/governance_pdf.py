@@ -1,11 +1,10 @@
 """Governance PDFs: a few Chromium renders at a time, each PDF kept while its data is unchanged.
 
-A render starts a whole browser (about 200 MB and a second of CPU), and any role may ask
-for one. GovernancePdfs lets `limit` renders run at once; a request waits up to `wait`
-seconds for a turn and is then told the server is busy (503, Retry-After). A rendered PDF
-is kept, in a small LRU per app, under its period, teams, language, day and the data
-version: anything a governance report shows changes the version, so a kept PDF is never
-stale and a repeated request costs no browser at all.
+A render starts a whole browser, and any role may ask for one. GovernancePdfs lets `limit`
+renders run at once; a request waits up to `wait` seconds for a turn and is then told the
+server is busy (503, Retry-After). A rendered PDF is kept, in a small LRU per app, under
+its period, teams, language, day and the data version: anything a governance report shows
+changes the version, so a kept PDF is never stale and a repeated request costs no browser.
 """
 
 from __future__ import annotations
