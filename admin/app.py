@@ -16,7 +16,9 @@ from starlette.requests import Request
 from starlette.staticfiles import StaticFiles
 
 from admin.auth import AdminAuth, RoleGrants
+from admin.errors import install_error_pages
 from admin.figures import local_time
+from admin.governance_pdf import GovernancePdfs
 from admin.headers import SecurityHeadersMiddleware
 from admin.i18n import AdminText
 from admin.landing import NearmissAdmin
@@ -27,6 +29,7 @@ from admin.views.account import AccountView
 from admin.views.actions import ActionsView, MyActionsView
 from admin.views.alerts import AlertsView
 from admin.views.bulletins import BulletinsView
+from admin.views.checked import checked
 from admin.views.escalations import EscalationsView
 from admin.views.groups import GroupLinksView
 from admin.views.insight import DashboardView, GovernanceView
@@ -51,7 +54,9 @@ def create_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession
                   lifespan=lifespan or _no_lifespan)
     app.mount("/static/nearmiss", StaticFiles(directory=HERE / "static"), name="nearmiss-static")
     text = AdminText(Translator(locales_dir(), settings.default_language))
-    services = Services(settings, sessionmaker, text)
+    pdfs = GovernancePdfs(limit=settings.pdf_renders, wait=settings.pdf_wait_seconds)
+    services = Services(settings, sessionmaker, text, pdfs)
+    app.state.governance_pdfs = pdfs  # its counts, for whoever watches the server
     auth = AdminAuth(admin_secret(settings), sessionmaker, https_only=settings.admin_https_only,
                      require_admin_totp=settings.environment == "production",
                      **({"failed_login_delay": failed_login_delay}
@@ -61,6 +66,7 @@ def create_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession
                           authorization_backend=RoleGrants())
     auth.templates = admin.templates
     _install_text(admin, text)
+    install_error_pages(admin, text)
     # Times as the organisation's clock shows them, the zone dates like "When" are in.
     admin.templates.env.filters["local_time"] = partial(local_time, zone=settings.zone)
     for view in (ReportsView, ActionsView, MyActionsView, EscalationsView, DashboardView,
@@ -71,7 +77,7 @@ def create_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession
         # SQLAdmin names a view after its last route; the menu must open its first page.
         bound.identity = view.identity
     for model_view in MODEL_VIEWS:
-        admin.add_view(model_view)
+        admin.add_view(checked(model_view))
 
     @app.get("/", include_in_schema=False)
     async def home(request: Request) -> RedirectResponse:
@@ -105,7 +111,7 @@ def _install_text(admin: NearmissAdmin, text: AdminText) -> None:
 
     async def respond(request: Request, name: str, context: dict | None = None,
                       **kwargs: Any) -> Any:
-        text.use(request.headers.get("accept-language"), request.query_params.get("lang"))
+        text.use_request(request)
         return await original(request, name, context or {}, **kwargs)
 
     admin.templates.TemplateResponse = respond  # type: ignore[method-assign]

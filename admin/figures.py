@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
+from admin import params
 from conversations import N_
 from storage.stats_results import StatsScope, WeekCount
 
@@ -44,7 +45,7 @@ class ReportLinks:
     def __init__(self, reports_path: str, scope: StatsScope, team: str | None) -> None:
         self.path = reports_path
         self.scope = scope
-        self.team = team if team and team.isdigit() else None
+        self.team = team if team and params.whole_number(team) else None
 
     def to(self, *, date_from: date | None = None, date_to: date | None = None,
            **filters: str | int) -> str:

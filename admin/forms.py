@@ -8,13 +8,22 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from admin import params
 from conversations import N_
 from storage.schemas import ActionFilters, ReportFilters
 from storage.stats import PARTS_OF_DAY
-from storage.vocab import ACTION_LIST_STATUSES, FACTORS, REPORT_STATUSES, SEVERITIES, TIERS
+from storage.vocab import (
+    ACTION_LIST_STATUSES,
+    FACTORS,
+    REPORT_SORTS,
+    REPORT_STATUSES,
+    SEVERITIES,
+    TIERS,
+)
 
-SORTS = ("-submitted_at", "submitted_at", "-occurred_date", "occurred_date", "reference",
-         "category", "status")
+STATUS = N_("Choose a status from the list.")
+TIER = N_("Choose a response tier from the list.")
+OWNER = N_("Choose an owner from the list.")
 FLAGS = ("safeguarding_referral", "commissioner_notified", "family_informed")
 REVIEW_TEXT = ("review_what", "review_why", "review_conditions", "review_change",
                "redacted_summary", "redacted_prevented")
@@ -29,91 +38,60 @@ def parse_date(value: Any) -> date | None:
         return None
 
 
-def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None
-
-
-def _choice(value: Any, allowed: tuple[str, ...]) -> str | None:
-    return value if value in allowed else None
-
-
 def read_filters(query: Mapping[str, str], scope: tuple[int, ...] | None, *,
                  words: bool) -> tuple[ReportFilters, int]:
-    """Filters from the list page's query string, narrowed to the teams the user may see and,
-    unless `words`, to searching what they may read (ReportFilters.words)."""
-    team = _int(query.get("team"))
-    team_ids = scope
-    if team is not None:
-        team_ids = (team,) if scope is None or team in scope else ()
+    """Filters and page from the list page's query string, narrowed to the user's teams and,
+    unless `words`, to searching what they may read (ReportFilters.words);
+    params.BadParameter (400) for a value the page's form could not have sent."""
+    date_from, date_to = params.ordered(params.query_date(query, "date_from"),
+                                        params.query_date(query, "date_to"))
     filters = ReportFilters(
-        date_from=parse_date(query.get("date_from")),
-        date_to=parse_date(query.get("date_to")),
-        team_ids=team_ids,
-        place=(query.get("place") or "").strip() or None,
-        category=(query.get("category") or "").strip() or None,
-        status=_choice(query.get("status"), REPORT_STATUSES),
-        tier=_choice(query.get("tier"), TIERS),
-        time_of_day=_choice(query.get("time_of_day"), PARTS_OF_DAY),
-        text=(query.get("q") or "").strip()[:200] or None,
-        sort=_choice(query.get("sort"), SORTS) or "-submitted_at",
+        date_from=date_from,
+        date_to=date_to,
+        team_ids=params.team_scope(query, scope),
+        place=params.text(query, "place"),
+        category=params.text(query, "category"),
+        status=params.choice(query, "status", REPORT_STATUSES, message=STATUS),
+        tier=params.choice(query, "tier", TIERS, message=TIER),
+        time_of_day=params.choice(query, "time_of_day", PARTS_OF_DAY),
+        text=params.text(query, "q"),
+        sort=params.choice(query, "sort", REPORT_SORTS) or "-submitted_at",
         words=words,
     )
-    return filters, max(1, _int(query.get("page")) or 1)
+    return filters, params.page_number(query)
 
 
 def read_action_filters(query: Mapping[str, str], scope: tuple[int, ...] | None, *,
                         owner_user_id: int | None = None) -> tuple[ActionFilters, int]:
-    """The action tracker's filters and page; ValueError names the first value not valid.
+    """The action tracker's filters and page; params.BadParameter (400) for a bad value.
 
     A team outside the user's own gives an empty list, as on the reports list; owner_user_id
     fixes the owner (the My actions page) whatever the query says.
     """
-    team = _whole_number(query.get("team"), N_("Choose a team from the list."))
-    owner = _whole_number(query.get("owner"), N_("Choose an owner from the list."))
-    status = query.get("status") or None
-    if status is not None and status not in ACTION_LIST_STATUSES:
-        raise ValueError(N_("Choose a status from the list."))
-    due_from = _iso_date(query.get("due_from"), N_("Due from: enter a date as YYYY-MM-DD."))
-    due_to = _iso_date(query.get("due_to"), N_("Due by: enter a date as YYYY-MM-DD."))
-    page = _whole_number(query.get("page"), N_("The page number must be a whole number."))
-    team_ids = scope
-    if team is not None:
-        team_ids = (team,) if scope is None or team in scope else ()
-    filters = ActionFilters(team_ids=team_ids, owner_user_id=owner_user_id or owner,
-                            status=status, due_from=due_from, due_to=due_to)
-    return filters, max(1, page or 1)
-
-
-def _whole_number(value: str | None, problem: str) -> int | None:
-    """A positive whole number from a query string, None when empty, else ValueError."""
-    if not value:
-        return None
-    if not (value.isascii() and value.isdigit() and len(value) <= 9):
-        raise ValueError(problem)
-    return int(value)
-
-
-def _iso_date(value: str | None, problem: str) -> date | None:
-    """An ISO date from a query string, None when empty, else ValueError."""
-    if not value:
-        return None
-    found = parse_date(value)
-    if found is None:
-        raise ValueError(problem)
-    return found
+    owner = query.get("owner")
+    owner_id = params.whole_number(owner) if owner else None
+    if owner and not owner_id:
+        raise params.BadParameter(OWNER)
+    due_from, due_to = params.ordered(params.query_date(query, "due_from"),
+                                      params.query_date(query, "due_to"))
+    filters = ActionFilters(
+        team_ids=params.team_scope(query, scope), owner_user_id=owner_user_id or owner_id,
+        status=params.choice(query, "status", ACTION_LIST_STATUSES, message=STATUS),
+        due_from=due_from, due_to=due_to)
+    return filters, params.page_number(query)
 
 
 def curation_changes(form: FormData) -> dict[str, Any]:
     """The curation fields posted by the report page; ValueError on anything off-vocabulary."""
     status = form.get("status")
     if status not in REPORT_STATUSES:
-        raise ValueError(N_("Choose a status from the list."))
+        raise ValueError(STATUS)
     severity = form.get("severity") or None
     tier = form.get("tier") or None
     if severity is not None and severity not in SEVERITIES:
         raise ValueError(N_("Choose a potential severity from the list."))
     if tier is not None and tier not in TIERS:
-        raise ValueError(N_("Choose a response tier from the list."))
+        raise ValueError(TIER)
     factors = [str(value) for value in form.getlist("factors")]
     if not set(factors) <= set(FACTORS):
         raise ValueError(N_("Choose contributing factors from the list."))
@@ -131,11 +109,11 @@ REPORT_YEARS = (1, 100)  # how long reports, as care records, are kept
 
 def telegram_number(value: Any) -> int:
     """A person's Telegram user id as typed in a privacy form; ValueError when it is not one."""
-    text = str(value or "").strip()
-    if not text.isascii() or not text.isdigit() or not 0 < int(text) < 2**63:
+    number = params.whole_number(value, maximum=params.BIGINT_MAX)
+    if number is None or number < 1:
         raise ValueError(N_("Enter the person's Telegram number: digits only, as the bot's "
                             "/myid command shows it."))
-    return int(text)
+    return number
 
 
 def retention_periods(form: FormData) -> tuple[int, int]:
@@ -151,8 +129,5 @@ def retention_periods(form: FormData) -> tuple[int, int]:
 
 
 def _bounded(value: Any, bounds: tuple[int, int]) -> int | None:
-    text = str(value or "").strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 6:
-        return None
-    number = int(text)
-    return number if bounds[0] <= number <= bounds[1] else None
+    number = params.whole_number(value, maximum=bounds[1])
+    return number if number is not None and number >= bounds[0] else None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
+from starlette.requests import Request
+
 from bot.i18n import Translator
 
 _language: ContextVar[str] = ContextVar("admin_language", default="en")
@@ -24,6 +26,10 @@ class AdminText:
                         self.translator.default)
         _language.set(language)
         return language
+
+    def use_request(self, request: Request) -> str:
+        """Pick the language a request asks for: ?lang=, else its Accept-Language."""
+        return self.use(request.headers.get("accept-language"), request.query_params.get("lang"))
 
     def __call__(self, msgid: str, **params: object) -> str:
         text = self.translator.gettext(msgid, _language.get())

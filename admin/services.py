@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from admin.governance_pdf import GovernancePdfs
 from admin.i18n import AdminText
 from admin.roles import CurrentUser
 from nearmiss.settings import Settings
@@ -18,11 +19,12 @@ from storage.repositories import TeamRepository
 
 @dataclass(frozen=True)
 class Services:
-    """Settings, the session factory and gettext, shared by every admin view."""
+    """Settings, the session factory, gettext and the PDF queue, shared by every admin view."""
 
     settings: Settings
     sessionmaker: async_sessionmaker[AsyncSession]
     text: AdminText
+    pdfs: GovernancePdfs
 
     @asynccontextmanager
     async def unit_of_work(self, user: CurrentUser) -> AsyncIterator[AsyncSession]:

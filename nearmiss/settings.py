@@ -11,7 +11,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import PositiveInt, SecretStr, field_validator
+from pydantic import Field, PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.files import create_private_file
@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     # runs) can share one Redis server.
     redis_prefix: str = "nearmiss"
     webhook_url: str | None = None  # the public https URL Telegram posts updates to
+    # Governance PDFs: Chromium renders at once, and how long a request waits for its turn
+    # before it is told the server is busy.
+    pdf_renders: int = Field(default=1, ge=1, le=8)
+    pdf_wait_seconds: float = Field(default=30.0, ge=0, le=600)
 
     @field_validator("bot_token", mode="before")
     @classmethod

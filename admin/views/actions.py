@@ -7,11 +7,10 @@ from typing import Any
 
 from sqladmin import BaseView, expose
 from sqladmin.flash import flash
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin import labels
+from admin import labels, params
 from admin.actions import action_in_scope, owner_choices
 from admin.forms import TEXT_LIMIT, read_action_filters
 from admin.roles import CurrentUser, require
@@ -38,12 +37,8 @@ class _ActionPages(BaseView):
     async def _list(self, request: Request, *, mine: bool) -> Response:
         user = require(request, "actions.manage")
         owner = user.id if mine else None
-        try:
-            filters, page = read_action_filters(request.query_params, user.scope,
-                                                owner_user_id=owner)
-        except ValueError as problem:
-            raise HTTPException(status_code=400,
-                                detail=self.services.text(str(problem))) from problem
+        filters, page = read_action_filters(request.query_params, user.scope,
+                                            owner_user_id=owner)
         today = date.today()
         async with self.services.unit_of_work(user) as session:
             actions = ActionListRepository(session)
@@ -81,7 +76,7 @@ class ActionsView(_ActionPages):
         outcome = str(form.get("recheck_outcome") or "").strip()[:TEXT_LIMIT]
         async with self.services.unit_of_work(user) as session:
             action, report = await action_in_scope(
-                session, request.path_params["action_id"], user)
+                session, params.record_id(request, "action_id"), user)
             if action.recheck_by is None:
                 problem: str | None = N_("This action has no re-audit date.")
             elif not outcome:

@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin import labels
+from admin import labels, params
 from admin.places import PlaceNames, place_names
 from admin.roles import CurrentUser, require
 from admin.services import Services
@@ -51,7 +51,7 @@ class AlertsView(BaseView):
         user = require(request, "reports.curate")
         async with self.services.unit_of_work(user) as session:
             alerts = PatternRepository(session)
-            alert = await alerts.get(alert_id=request.path_params["alert_id"])
+            alert = await alerts.get(alert_id=params.record_id(request, "alert_id"))
             if alert is None or not _in_scope(alert, user):
                 raise HTTPException(status_code=404)
             await alerts.acknowledge(alert, by=user.email)

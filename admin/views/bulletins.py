@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin import labels
+from admin import labels, params
 from admin.roles import CurrentUser, require
 from admin.services import Services, visible_teams
 from conversations import N_
@@ -59,7 +59,7 @@ class BulletinsView(BaseView):
         user = require(request, "bulletins")
         async with self.services.unit_of_work(user) as session:
             report = await ReportRepository(session).get_by_id(
-                report_id=request.path_params["report_id"])
+                report_id=params.record_id(request, "report_id"))
             if report is None or not user.sees_team(report.team_id):
                 raise HTTPException(status_code=404)
             actions = await ActionRepository(session).list(report_id=report.id)
@@ -191,8 +191,8 @@ def _targets(form: Any, user: CurrentUser, report_team: int | None) -> tuple[str
     if target == "all" and user.scope is None:
         return "all", []
     if target == "teams":
-        chosen = [int(v) for v in form.getlist("teams") if str(v).isdigit()]
-        return "teams", [team for team in chosen if user.sees_team(team)]
+        chosen = [params.whole_number(value) for value in form.getlist("teams")]
+        return "teams", [team for team in chosen if team is not None and user.sees_team(team)]
     return "team", [report_team] if report_team is not None else []
 
 
@@ -205,7 +205,7 @@ async def _chats(session: Any, bulletin: Bulletin, user: CurrentUser) -> list[An
 
 async def _bulletin_in_scope(session: Any, request: Request, user: CurrentUser) -> Bulletin:
     bulletin = await BulletinRepository(session).get(
-        bulletin_id=request.path_params["bulletin_id"])
+        bulletin_id=params.record_id(request, "bulletin_id"))
     if bulletin is None:
         raise HTTPException(status_code=404)
     if user.scope is not None:

@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin import escalations, labels
+from admin import escalations, labels, params
 from admin.roles import CurrentUser, require
 from admin.services import Services
 from conversations import N_
@@ -32,8 +32,7 @@ class EscalationsView(BaseView):
     @expose("/escalations", methods=["GET"], identity="escalations")
     async def list_page(self, request: Request) -> Response:
         user = require(request, "escalations")
-        page = request.query_params.get("page", "1")
-        page_number = int(page) if page.isdigit() and int(page) > 0 else 1
+        page_number = params.page_number(request.query_params)
         async with self.services.unit_of_work(user) as session:
             rows, total = await escalations.list_escalations(
                 session, user.scope, page=page_number, per_page=PER_PAGE)
@@ -49,7 +48,7 @@ class EscalationsView(BaseView):
         user = require(request, "escalations")
         async with self.services.unit_of_work(user) as session:
             escalation = await escalations.in_scope(
-                session, request.path_params["escalation_id"], user.scope)
+                session, params.record_id(request, "escalation_id"), user.scope)
             if escalation is None:
                 raise HTTPException(status_code=404)
             escalations.acknowledge(escalation, by=user.email, now=datetime.now(UTC))

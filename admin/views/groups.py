@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from admin import params
 from admin.roles import CurrentUser, require
 from admin.services import Services
 from conversations import N_
@@ -46,7 +47,7 @@ class GroupLinksView(BaseView):
     async def make_code(self, request: Request) -> Response:
         user = require(request, "manage")
         async with self.services.unit_of_work(user) as session:
-            team = await TeamRepository(session).get(team_id=request.path_params["team_id"])
+            team = await TeamRepository(session).get(team_id=params.record_id(request, "team_id"))
             if team is None:
                 raise HTTPException(status_code=404)
             code = await GroupRepository(session).create_code(
@@ -61,7 +62,7 @@ class GroupLinksView(BaseView):
         now = datetime.now(UTC)
         async with self.services.unit_of_work(user) as session:
             groups = GroupRepository(session)
-            link = await groups.get_by_id(link_id=request.path_params["link_id"])
+            link = await groups.get_by_id(link_id=params.record_id(request, "link_id"))
             if link is None:
                 raise HTTPException(status_code=404)
             if await groups.deactivate(chat_id=link.chat_id, reason="admin", now=now):
@@ -76,7 +77,7 @@ class GroupLinksView(BaseView):
         user = require(request, "manage")
         async with self.services.unit_of_work(user) as session:
             cancelled = await GroupRepository(session).cancel_code(
-                code_id=request.path_params["code_id"], now=datetime.now(UTC))
+                code_id=params.record_id(request, "code_id"), now=datetime.now(UTC))
         if cancelled is None:
             raise HTTPException(status_code=404)
         return RedirectResponse(request.url_for("admin:view-groups"), status_code=303)

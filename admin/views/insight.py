@@ -10,13 +10,12 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from admin import charts, labels
+from admin import charts, labels, params
 from admin.escalations import open_escalations
 from admin.figures import COMPLETED_NOTE, ReportLinks, week_label
-from admin.forms import parse_date
 from admin.governance import build_governance, render_governance
+from admin.governance_pdf import data_version
 from admin.headers import STANDALONE_POLICY
-from admin.pdf import html_to_pdf
 from admin.places import place_names
 from admin.roles import CurrentUser, require
 from admin.services import Services, visible_teams
@@ -24,18 +23,18 @@ from storage import stats
 from storage.stats import StatsScope
 
 DEFAULT_DAYS = 90
+FORMATS = ("html", "pdf")
 
 
 def read_scope(query: QueryParams, user: CurrentUser, *, days: int = DEFAULT_DAYS) -> StatsScope:
-    """A period and team from the query string, never wider than the user's own teams."""
-    today = date.today()
-    date_to = parse_date(query.get("date_to")) or today
-    date_from = parse_date(query.get("date_from")) or date_to - timedelta(days=days - 1)
-    team = query.get("team")
-    team_ids = user.scope
-    if team and team.isdigit():
-        team_ids = (int(team),) if user.sees_team(int(team)) else ()
-    return StatsScope(team_ids=team_ids, date_from=min(date_from, date_to), date_to=date_to)
+    """A period and team from the query string, never wider than the user's own teams;
+    the last `days` days to today for dates left out, 400 for malformed ones."""
+    date_from, date_to = params.ordered(params.query_date(query, "date_from"),
+                                        params.query_date(query, "date_to"))
+    date_to = date_to or max(date.today(), date_from or date.today())
+    date_from = date_from or date_to - timedelta(days=days - 1)
+    return StatsScope(team_ids=params.team_scope(query, user.scope), date_from=date_from,
+                      date_to=date_to)
 
 
 class _Insight(BaseView):
@@ -125,20 +124,32 @@ class GovernanceView(_Insight):
                 "teams": teams, "today": date.today(),
                 "default_from": date.today() - timedelta(days=DEFAULT_DAYS - 1)})
         scope = read_scope(request.query_params, user)
-        async with self.services.unit_of_work(user) as session:
-            places = await place_names(session, user, self.services.text)
-            gov = await build_governance(session, scope=scope, today=date.today(),
-                                         places=places)
+        today = date.today()
         text = self.services.text
-        if request.query_params.get("format") == "pdf":
-            html = render_governance(gov, gettext=text, language=text.language)
-            name = f"nearmiss-governance-{scope.date_from}-{scope.date_to}.pdf"
-            return Response(await html_to_pdf(html), media_type="application/pdf",
-                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
-        team = request.query_params.get("team")
-        links = ReportLinks(request.url_for("admin:view-reports").path, scope, team)
-        dashboard = ReportLinks(request.url_for("admin:view-dashboard").path, scope, team)
-        html = render_governance(gov, gettext=text, language=text.language, links=links,
-                                 panel=dashboard.to())
-        # Standalone, with its own <style> (it also becomes the PDF): a policy of its own.
-        return HTMLResponse(html, headers={"Content-Security-Policy": STANDALONE_POLICY})
+        if params.choice(request.query_params, "format", FORMATS) != "pdf":
+            team = request.query_params.get("team")
+            links = ReportLinks(request.url_for("admin:view-reports").path, scope, team)
+            dashboard = ReportLinks(request.url_for("admin:view-dashboard").path, scope, team)
+            html = await self._report(user, scope, today, links=links, panel=dashboard.to())
+            # Standalone, with its own <style> (it also becomes the PDF): a policy of its own.
+            return HTMLResponse(html, headers={"Content-Security-Policy": STANDALONE_POLICY})
+        async with self.services.unit_of_work(user) as session:
+            version = await data_version(session)
+            places = await place_names(session, user, text)
+        # What the PDF shows depends on the data, the language and how its reader may see
+        # places (typed places hidden from those who may not read the workers' words).
+        key = (scope, text.language, today, version, places.known)
+        pdf = await self.services.pdfs.pdf(key, lambda: self._report(user, scope, today))
+        name = f"nearmiss-governance-{scope.date_from}-{scope.date_to}.pdf"
+        return Response(pdf, media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    async def _report(self, user: CurrentUser, scope: StatsScope, today: date,
+                      **links: Any) -> str:
+        """The standalone HTML governance report of a scope, in the reader's language, its
+        places as the reader may see them; `links` (links, panel) for the page, none in PDF."""
+        text = self.services.text
+        async with self.services.unit_of_work(user) as session:
+            places = await place_names(session, user, text)
+            gov = await build_governance(session, scope=scope, today=today, places=places)
+        return render_governance(gov, gettext=text, language=text.language, **links)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin import labels
+from admin import labels, params
 from admin.forms import IDENTITY_DAYS, REPORT_YEARS, retention_periods, telegram_number
 from admin.roles import CurrentUser, require
 from admin.services import Services
@@ -111,8 +111,7 @@ class PrivacyView(BaseView):
 
     async def _page(self, request: Request, user: CurrentUser,
                     erased: list[str] | None = None) -> Response:
-        page = request.query_params.get("page", "1")
-        page_number = int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1
+        page_number = params.page_number(request.query_params)
         async with self.services.unit_of_work(user) as session:
             privacy = PrivacyRepository(session)
             policy = await privacy.policy()

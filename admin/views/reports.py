@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin import labels
+from admin import labels, params
 from admin.actions import action_in_scope, owner_choices, owner_from_form
 from admin.escalations import open_escalations
 from admin.exports import count_actions, reports_csv
@@ -146,7 +146,7 @@ class ReportsView(BaseView):
         form = await request.form()
         async with self.services.unit_of_work(user) as session:
             action, report = await action_in_scope(
-                session, request.path_params["action_id"], user)
+                session, params.record_id(request, "action_id"), user)
             status = str(form.get("status", action.status))
             if status not in ACTION_STATUSES:
                 raise HTTPException(status_code=400, detail="Unknown action status.")
@@ -171,7 +171,8 @@ class ReportsView(BaseView):
 
 async def _report_in_scope(session: Any, request: Request, sees_team: Any) -> Report:
     """The report named in the path; 404 (not 403) outside the user's teams, to reveal nothing."""
-    report = await ReportRepository(session).get_by_id(report_id=request.path_params["report_id"])
+    report = await ReportRepository(session).get_by_id(
+        report_id=params.record_id(request, "report_id"))
     if report is None or not sees_team(report.team_id):
         raise HTTPException(status_code=404)
     return report

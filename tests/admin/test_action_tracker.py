@@ -129,9 +129,10 @@ async def test_filters_narrow_by_owner_status_team_and_due_date(
     ("owner=me", "Choose an owner from the list."),
     ("status=late", "Choose a status from the list."),
     ("status=not_doing%00", "Choose a status from the list."),
-    ("due_from=2026-13-01", "Due from: enter a date as YYYY-MM-DD."),
-    ("due_to=yesterday", "Due by: enter a date as YYYY-MM-DD."),
-    ("page=-1", "The page number must be a whole number."),
+    ("due_from=2026-13-01", "Dates must be real dates from 2000-01-01 to 2100-12-31"),
+    ("due_to=yesterday", "Dates must be real dates from 2000-01-01 to 2100-12-31"),
+    ("due_from=2026-02-01&due_to=2026-01-01", "The start date must be on or before the end"),
+    ("page=-1", "The page number must be a whole number from 1"),
     ("team=99999999999999999999", "Choose a team from the list."),
 ])
 async def test_a_bad_filter_value_gets_a_400_that_says_what_is_wrong(

@@ -144,3 +144,20 @@ async def test_viewers_cannot_touch_bulletins(as_role, world: World) -> None:
     assert (await viewer.get("/admin/bulletins")).status_code == 403
     assert (await viewer.post(f"/admin/reports/{world.report_a}/bulletin")).status_code == 403
     assert (await viewer.post("/admin/bulletins/1/send")).status_code == 403
+
+
+async def test_malformed_team_choices_are_left_out_not_a_crash(
+        as_role, world: World, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    reviewer = await as_role("reviewer")
+    await _curate(reviewer, world)
+    bulletin_url = (await reviewer.post(
+        f"/admin/reports/{world.report_a}/bulletin")).headers["location"]
+
+    saved = await reviewer.post(bulletin_url, [
+        ("title", "Learning"), ("body", SUMMARY), ("target", "teams"), ("teams", "²"),
+        ("teams", "1" + "0" * 30), ("teams", str(world.team_a))])
+
+    assert saved.status_code == 303
+    page = (await reviewer.get(bulletin_url)).text
+    assert 'name="target" value="teams" checked' in page
+    assert f'name="teams" value="{world.team_a}" checked' in page

@@ -109,4 +109,4 @@ async def test_a_reviewer_tracks_an_action_from_owner_to_reaudit(
 
     response = await page.goto(f"{admin_url}/admin/actions?due_from=next-week")
     assert response is not None and response.status == 400
-    assert "Due from: enter a date as YYYY-MM-DD." in await page.content()
+    assert "Dates must be real dates from 2000-01-01 to 2100-12-31" in await page.content()
