@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from admin.governance_pdf import GovernancePdfs, data_version
 from nearmiss.settings import Settings
 from storage.models import Action, Category, Report, Team
-from tests.admin.conftest import World, _report
+from tests.admin.conftest import World, add_report
 from tests.admin.test_governance import chromium_or_skip
 
 TODAY = date.today()
@@ -108,7 +108,7 @@ async def test_the_data_version_moves_with_everything_the_report_shows(
         (await session.get(Action, world.action_a)).status = "done"
 
     async def new_report(session: AsyncSession) -> None:
-        await _report(session, team_id=world.team_b, key="new", what="Another near miss")
+        await add_report(session, team_id=world.team_b, key="new", what="Another near miss")
 
     async def delete_report(session: AsyncSession) -> None:
         await session.delete(await session.get(Report, world.report_b))
