@@ -124,12 +124,14 @@ async def test_submitted_is_shown_in_the_organisations_time_zone(
     assert submitted is not None and submitted.group(1) == "2026-07-01 23:30 BST"
 
 
-async def test_the_reports_list_filters_by_time_of_day_and_ignores_an_unknown_one(
+async def test_the_reports_list_filters_by_time_of_day_and_refuses_an_unknown_one(
         as_role, world: World) -> None:
     admin = await as_role("admin")
     assert "2 reports" in (await admin.get("/admin/reports?time_of_day=morning")).text
     assert "0 reports" in (await admin.get("/admin/reports?time_of_day=night")).text
-    assert "2 reports" in (await admin.get("/admin/reports?time_of_day=teatime")).text
+    unknown = await admin.get("/admin/reports?time_of_day=teatime")
+    assert unknown.status_code == 400
+    assert "Choose a value from the list." in unknown.text
 
 
 async def test_the_dashboard_and_governance_report_speak_the_readers_language(
