@@ -5,8 +5,8 @@ group) and answers 429 past them; the sender must keep under them by itself. The
 what the limits allow: N messages at 30 a second (one message per group, so the per-group
 limit never binds).
 
-The fake answers from the same machine in about a millisecond; Telegram answers a
-sendMessage in 50-300 ms. `--latency` adds that round trip to every call on the bot's side
+The fake answers from the same machine almost at once; Telegram answers across the network,
+far more slowly. `--latency` adds that round trip to every call on the bot's side
 (an aiogram request middleware), which is what makes a sender with one message in flight
 slower than the limits: it then sends at most 1/latency messages a second. `--concurrency`
 is the number of messages the sender keeps in flight (OutboxSender's `concurrency`).

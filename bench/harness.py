@@ -35,8 +35,8 @@ REPLIES = frozenset({"sendMessage", "editMessageText"})
 @contextlib.contextmanager
 def steady_collector() -> Iterator[None]:
     """The harness's own garbage collector set as the bot's is (nearmiss/memory.py), for a
-    timed run: the fake and 200 workers keep every call, and a full collection of that heap
-    paused this process for 100 ms and more, which counted as the bot's latency."""
+    timed run: the fake and the workers keep every call, and a full collection of that heap
+    paused this process long enough to count as the bot's latency."""
     thresholds = gc.get_threshold()
     gc.collect()
     gc.freeze()

@@ -17,9 +17,12 @@ Goals: saturated throughput >= 0.5x the echo bot's; p99 < 50 ms realistic on SQL
 --echo the echo bot runs each run ours does: its realistic p99 is what the harness and aiogram
 cost with no bot behind them, the floor under ours.
 
-On a shared machine one pair of runs says little (the same code has run at 2.95 and 5.30 ms
-of CPU an update back to back): --repeat N makes N rounds, each ours then the echo bot's, and
-judges the goals by the median of the rounds' ratios and p99s.
+On a shared machine one pair of runs says little (the same code's CPU time an update varies
+widely from one run to the next): --repeat N makes N rounds, each ours then the echo bot's,
+and judges the goals by the median of the rounds' ratios and p99s.
+
+The workers and their script are in bench/load_workers.py; the table and the goals' verdict in
+bench/load_report.py.
 
 Run: .venv/bin/python -m bench.load [--workers 200] [--db sqlite|postgresql]
      [--mode polling|webhook] [--run saturation|realistic|both|lockstep] [--echo] [--repeat N]
@@ -32,131 +35,17 @@ import argparse
 import asyncio
 import random
 import secrets
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from bench import harness
-from tests.helpers.fake_telegram import Call, ChatClient, FakeTelegram
+from bench.load_report import HEADER, row, steps, verdict_over
+from bench.load_workers import PAUSE, PAUSE_SPREAD, SCRIPT, Config, Result, Worker
+from tests.helpers.fake_telegram import Call, FakeTelegram
 
-PAUSE = 2.0  # a person tapping on a phone, between answers (realistic run), on average
-# People do not answer like clockwork. With every pause exactly 2 s, workers whose replies came
-# in one batch answered again at one instant, so clumps formed, merged and never split: by the
-# end of one run 16 submissions were sent within 50 ms; such clumps held most of its slowest 1 %.
-PAUSE_SPREAD = 0.25  # each pause drawn from PAUSE * (1 +- PAUSE_SPREAD)
-REPLY_TIMEOUT = 60.0
 LOCKSTEP_SETTLE = 0.05  # after a lockstep step's last reply, for the bot's work that follows it
-GOAL_RATIO, GOAL_P99_MS = 0.5, 50.0
-# (kind, payload, step whose keyboard the reply carries; "" = the thanks with the reference)
-SCRIPT: tuple[tuple[str, str, str], ...] = (
-    ("send", "/start {code}", "harm"),
-    ("tap", "harm|c0", "date"),  # nobody harmed, no concern
-    ("tap", "date|c1", "time"),  # yesterday, so any time of day is in the past
-    ("tap", "time|c2", "place"),
-    ("tap", "place|c1", "category"),
-    ("tap", "category|c0", "what"),
-    ("send", "A hoist sling was twisted; spotted before the lift", "prevented"),
-    ("send", "Second carer checked the sling and refitted it", "action"),
-    ("tap", "action|skip", "told"),
-    ("tap", "told|c0", "suggestions"),  # nobody yet
-    ("tap", "suggestions|skip", "confidentiality"),
-    ("tap", "confidentiality|c0", "review"),  # named
-    ("tap", "review|submit", ""),
-)
-
-
-@dataclass(frozen=True)
-class Config:
-    bot: str  # "nearmiss" or "echo"
-    db: str  # "sqlite" or "postgresql" (the echo bot has none)
-    mode: str  # "polling" or "webhook"
-    run: str  # "saturation" or "realistic"
-    workers: int
-    spread: float = PAUSE_SPREAD  # of the realistic run's pauses (0: exactly PAUSE)
-    processes: int = 1  # worker processes of ours (webhook mode on PostgreSQL and Redis)
-    redis_url: str | None = None
-
-    @property
-    def label(self) -> str:
-        return self.bot if self.processes == 1 else f"{self.bot}x{self.processes}"
-
-
-@dataclass
-class Result:
-    config: Config
-    latencies: list[float]
-    elapsed: float
-    peak_rss_kb: int
-    stored: int | None  # reports in the database afterwards (None for the echo bot)
-    failures: list[str] = field(default_factory=list)
-    by_step: list[list[float]] = field(default_factory=list)  # SCRIPT's steps' latencies
-    cpu_seconds: float = 0.0  # the bot process's, over the timed run
-    cpu_by_step: list[float] = field(default_factory=list)  # the lockstep run's, each step's
-
-    @property
-    def cpu_ms_per_update(self) -> float:
-        return 1000 * self.cpu_seconds / len(self.latencies) if self.latencies else 0.0
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
-
-    def percentile(self, p: float, latencies: list[float] | None = None) -> float:
-        ordered = sorted(self.latencies if latencies is None else latencies)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000 if ordered else 0
-
-
-def expects(bot: str, step: str) -> Callable[[dict[str, Any]], bool]:
-    """Whether a sent message is the reply a worker waits for before its next answer."""
-    if bot == "echo":
-        return lambda message: True
-    if not step:
-        return lambda message: "NM-" in (message.get("text") or "")
-    prefix = f"r|{step}|"
-    return lambda message: any(
-        str(button.get("callback_data", "")).startswith(prefix)
-        for row in message.get("reply_markup", {}).get("inline_keyboard", []) for button in row)
-
-
-class Worker:
-    """One support worker's chat: answers the script, timing each reply."""
-
-    def __init__(self, chat: ChatClient, bot: str, code: str) -> None:
-        self.chat, self.bot, self.code = chat, bot, code
-        self.latencies: list[float] = []
-        self.last_reply_at = 0.0
-        self._waiting: tuple[Callable[[dict[str, Any]], bool], asyncio.Future[Any]] | None = None
-        self._message_id = 0
-
-    def on_sent(self, message: dict[str, Any], at: float) -> None:
-        if self._waiting and not self._waiting[1].done() and self._waiting[0](message):
-            self._waiting[1].set_result((message, at))
-
-    async def run(self, pause: float, start_delay: float, spread: float = 0.0) -> None:
-        await asyncio.sleep(start_delay)
-        for index in range(len(SCRIPT)):
-            if index and pause:
-                await asyncio.sleep(random.uniform(pause * (1 - spread), pause * (1 + spread)))
-            await self.step(index)
-
-    async def step(self, index: int) -> None:
-        """Send the script's answer `index` and wait for the reply it brings."""
-        kind, payload, step = SCRIPT[index]
-        future = asyncio.get_running_loop().create_future()
-        self._waiting = (expects(self.bot, step), future)
-        queued = time.perf_counter()
-        if kind == "send":
-            await self.chat.send(payload.format(code=self.code), wait=False)
-        else:
-            await self.chat.click_data(f"r|{payload}", self._message_id, wait=False)
-        message, at = await asyncio.wait_for(future, REPLY_TIMEOUT)
-        self.latencies.append(at - queued)
-        self.last_reply_at, self._message_id = at, message["message_id"]
 
 
 async def measure(config: Config) -> Result:
@@ -246,108 +135,6 @@ async def _in_lockstep(workers: list[Worker], pid: int,
             if isinstance(result, BaseException):
                 outcomes[n] = result
     return outcomes
-
-
-HEADER = (f"{'bot':<11}{'db':<11}{'mode':<8}{'run':<11}{'workers':>7}{'updates':>8}"
-          f"{'secs':>7}{'upd/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'RSS MB':>8}"
-          f"{'stored':>7}{'CPU ms/upd':>11}")
-
-
-def row(result: Result) -> str:
-    c = result.config
-    stored = "-" if result.stored is None else str(result.stored)
-    return (f"{c.label:<11}{c.db if c.bot != 'echo' else '-':<11}{c.mode:<8}{c.run:<11}"
-            f"{c.workers:>7}{len(result.latencies):>8}{result.elapsed:>7.1f}{result.rate:>8.0f}"
-            f"{result.percentile(50):>8.1f}{result.percentile(95):>8.1f}"
-            f"{result.percentile(99):>8.1f}{result.peak_rss_kb / 1024:>8.0f}{stored:>7}"
-            f"{result.cpu_ms_per_update:>11.2f}")
-
-
-def steps(result: Result) -> str:
-    """p50 and p99 of each step of the script: which answer the latency comes from; after a
-    lockstep run, the bot's CPU time per update of each step too."""
-    def cpu(index: int, replies: int) -> str:
-        if index >= len(result.cpu_by_step) or not replies:
-            return ""
-        return f"  CPU {1000 * result.cpu_by_step[index] / replies:5.2f} ms/upd"
-    return "\n".join(
-        f"  step {index:>2} {SCRIPT[index][1].split('|')[0][:12]:<13} "
-        f"p50 {result.percentile(50, latencies):7.1f} ms  "
-        f"p99 {result.percentile(99, latencies):7.1f} ms{cpu(index, len(latencies))}"
-        for index, latencies in enumerate(result.by_step) if latencies)
-
-
-def _complete(results: list[Result]) -> bool:
-    return all(not r.failures and r.stored in (None, r.config.workers) for r in results)
-
-
-def _find(results: list[Result], run: str, bot: str = "nearmiss") -> Result | None:
-    return next((r for r in results if r.config.bot == bot and r.config.run == run), None)
-
-
-def saturation_ratio(results: list[Result]) -> float | None:
-    """Our saturated throughput over the echo bot's, when both ran."""
-    ours, echo = _find(results, "saturation"), _find(results, "saturation", "echo")
-    return ours.rate / echo.rate if ours and echo and echo.rate else None
-
-
-def realistic_p99(results: list[Result]) -> float | None:
-    """Our realistic p99 on SQLite (the goal's), when it ran."""
-    ours = _find(results, "realistic")
-    return ours.percentile(99) if ours and ours.config.db == "sqlite" else None
-
-
-def verdict(results: list[Result]) -> bool:
-    """Print the ratios and goals; True when every goal that was measured is met."""
-    ok = _complete(results)
-    echo_runs = {r.config.run: r for r in results if r.config.bot == "echo"}
-    echo, echo_realistic = echo_runs.get("saturation"), echo_runs.get("realistic")
-    for r in results:
-        for failure in r.failures[:5]:
-            print(f"  FAILED {r.config.run} {r.config.db}: {failure}")
-        if r.config.bot != "nearmiss":
-            continue
-        if r.config.run == "saturation" and echo is not None and echo.rate:
-            ratio = r.rate / echo.rate
-            ok &= ratio >= GOAL_RATIO
-            print(f"{r.config.label} {r.config.db} {r.config.mode}: saturated throughput "
-                  f"{ratio:.2f}x the echo bot's (goal >= {GOAL_RATIO}x); CPU per update "
-                  f"{r.cpu_ms_per_update:.2f} ms against its {echo.cpu_ms_per_update:.2f} ms")
-        if r.config.run == "realistic" and r.config.db == "sqlite":
-            p99 = r.percentile(99)
-            ok &= p99 < GOAL_P99_MS
-            half = r.config.spread * PAUSE  # seconds either side of PAUSE
-            pauses = (f"pauses {PAUSE - half:.1f}-{PAUSE + half:.1f} s" if half
-                      else f"pauses exactly {PAUSE:.0f} s")
-            floor = ("" if echo_realistic is None else
-                     f"; the echo bot's {echo_realistic.percentile(99):.1f} ms")
-            print(f"{r.config.db} {r.config.mode}: realistic p99 {p99:.1f} ms "
-                  f"(goal < {GOAL_P99_MS:.0f} ms; {pauses}{floor})")
-    return ok
-
-
-def verdict_over(rounds: list[list[Result]]) -> bool:
-    """Each round's verdict printed; over several rounds the goals are judged by the median
-    of the rounds' figures, each round's echo bot measured just after ours."""
-    verdicts = [verdict(results) for results in rounds]
-    if len(rounds) == 1:
-        return verdicts[0]
-    ok = all(_complete(results) for results in rounds)
-    ratios = [x for results in rounds if (x := saturation_ratio(results)) is not None]
-    p99s = [x for results in rounds if (x := realistic_p99(results)) is not None]
-    if ratios:
-        median = statistics.median(ratios)
-        ok &= median >= GOAL_RATIO
-        print(f"over {len(ratios)} rounds: saturated throughput "
-              f"{', '.join(f'{x:.2f}' for x in ratios)}x the echo bot's, median {median:.2f}x "
-              f"(goal >= {GOAL_RATIO}x)")
-    if p99s:
-        median = statistics.median(p99s)
-        ok &= median < GOAL_P99_MS
-        print(f"over {len(p99s)} rounds: realistic p99 "
-              f"{', '.join(f'{x:.1f}' for x in p99s)} ms, median {median:.1f} ms "
-              f"(goal < {GOAL_P99_MS:.0f} ms)")
-    return ok
 
 
 async def run(args: argparse.Namespace) -> bool:

@@ -76,7 +76,7 @@ async def _seed(session: AsyncSession, reports: int, teams: int, seed: int,
 
 
 async def _insert(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> None:
-    """Core executemany in batches: no ORM objects, so 100,000 rows take seconds."""
+    """Core executemany in batches: no ORM objects, so a large seed stays quick."""
     for start in range(0, len(rows), BATCH):
         await session.execute(insert(model.__table__), rows[start:start + BATCH])
 

@@ -67,7 +67,7 @@ class KeepResponseTypes(BaseRequestMiddleware):
 
     aiogram builds `Response[method.__returning__]` for every answer, and pydantic caches
     parametrised generics only weakly, so after each garbage collection the class was built
-    again (about 5 ms apiece, half the bot's CPU under load in bench/load.py's profile).
+    again: under load, the largest single cost of the bot's updates (bench/RESULTS.md).
     """
 
     def __init__(self) -> None:

@@ -100,8 +100,8 @@ class Translator:
         return html.escape(value, quote=False) if escape else value
 
 
-# Babel works out the locale's pattern on every call (a tenth of a millisecond apiece, and the
-# date question shows four dates); a person sees the same few numbers and days over and over.
+# Babel works out the locale's pattern on every call (and the date question shows four dates);
+# a person sees the same few numbers and days over and over.
 @lru_cache(maxsize=1024)
 def _number(value: int, locale: str) -> str:
     return format_decimal(value, locale=locale)

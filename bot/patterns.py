@@ -36,9 +36,9 @@ class PatternWatch:
     """Checks queued reports a batch at a time, about every `interval` seconds.
 
     A pass reads every report of the category in the window, however few are queued, and
-    holds the loop (and on SQLite the write lock) while it does: a few milliseconds with a
-    few hundred reports in the window. Every five seconds it sees a burst of submissions
-    once rather than several times, and a heads-up is still only seconds behind."""
+    holds the loop (and on SQLite the write lock) while it does, the longer the more reports
+    the window holds. Every `interval` it sees a burst of submissions once rather than
+    several times, and a heads-up is still only seconds behind."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], translator: Translator,
                  *, min_reports: int, window_days: int, interval: float = 5.0,
@@ -73,7 +73,7 @@ class PatternWatch:
         """One batch in one transaction: its new alerts, their heads-ups, off the queue.
 
         On SQLite the transaction runs on the event loop's thread, so the write lock is held
-        for the batch's own few milliseconds rather than across turns of a busy loop."""
+        for the batch's own work rather than across turns of a busy loop."""
         with on_loop():
             async with self.sessionmaker.begin() as session:
                 alerts, checked = await PatternRepository(session).check_queued(

@@ -36,8 +36,8 @@ def render(prompt: Prompt, tr: Translator, language: str) -> Rendered:
     """Turn a prompt into HTML text and buttons whose data the flow understands.
 
     Remembered: prompts are values, and most are the same questions in the same few languages
-    (building a keyboard's models and translating its labels was a tenth of the bot's work
-    per update under load). A prompt that differs (a summary, a ticked choice) is new."""
+    (building a keyboard's models and translating its labels showed in every update's cost
+    under load). A prompt that differs (a summary, a ticked choice) is new."""
     return _render(prompt, tr, language)
 
 

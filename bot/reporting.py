@@ -172,7 +172,7 @@ async def _answer(turn: Turn, result: Result, there: Message | None) -> int | No
     assert result.prompt is not None
     if there is not None:
         rendered = render(result.prompt, turn.tr, turn.language)
-        await turn.stored()
+        await turn.commit_before_speaking()
         if result.in_place:  # a multi-select toggle: only the ticks change
             await _quietly(turn.bot(_keyboard_of(there, rendered.markup)))
             return None
@@ -265,7 +265,7 @@ async def submit(turn: Turn, draft: Draft) -> None:
     # the draft may live in Redis, outside this transaction. A crash in between leaves the
     # draft, and submitting it again finds the same report (stored once per draft key) and
     # gives the same reference.
-    await turn.stored()
+    await turn.commit_before_speaking()
     await turn.state.clear()
     await turn.say(*_thanks(report.reference, answers.confidentiality, escalation is not None,
                             told_contacts))

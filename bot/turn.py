@@ -77,7 +77,7 @@ class Turn:
     async def say(self, msg: Msg, *more: Msg, **kwargs: Any) -> Sent:
         """Send one message: `msg` and any `more` as paragraphs, after committing."""
         text = "\n\n".join(self.tr.text(part, self.language) for part in (msg, *more))
-        await self.stored()
+        await self.commit_before_speaking()
         return await self.bot(SendText(chat_id=self.chat_id, text=text, **kwargs))
 
     async def show(self, prompt: Prompt, *lead: Msg) -> Sent:
@@ -86,7 +86,7 @@ class Turn:
         rendered = render(prompt, self.tr, self.language)
         text = "\n\n".join([*(self.tr.text(part, self.language) for part in lead),
                              rendered.text])
-        await self.stored()
+        await self.commit_before_speaking()
         return await self.bot(SendText(chat_id=self.chat_id, text=text,
                                        reply_markup=rendered.markup))
 
@@ -96,7 +96,7 @@ class Turn:
         person's language, as a brief notice), after committing: no Telegram call is made
         while this update holds the database."""
         text = self.tr.text(msg, self.language) if msg is not None else shown
-        await self.stored()
+        await self.commit_before_speaking()
         try:
             await query.answer(text)
         except TelegramBadRequest as error:
@@ -104,9 +104,9 @@ class Turn:
             # stopped by itself, and the tap's work is done and committed.
             log.info("a tap's answer was refused: %s", error)
 
-    async def stored(self) -> None:
-        """Commit before speaking: once a person sees the next question (or a reference), a
-        crash must not be able to take back the answer that led to it."""
+    async def commit_before_speaking(self) -> None:
+        """Commit what this update has changed: once a person sees the next question (or a
+        reference), a crash must not be able to take back the answer that led to it."""
         await commit_pending(self.repos.session)
 
     async def context(self, wanted: frozenset[str] = frozenset()) -> Context:
@@ -182,7 +182,7 @@ class Turn:
             return
         if not ended:
             await self.state.update_data({BARE: list(self._note(BARE, message.message_id))})
-            await self.stored()
+            await self.commit_before_speaking()
         try:
             await self.bot(EditMarkup(chat_id=message.chat.id, message_id=message.message_id,
                                       reply_markup=None))

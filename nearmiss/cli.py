@@ -124,7 +124,7 @@ def configure_logging(settings: Settings) -> None:
     # aiosqlite logs every statement with its parameters at DEBUG: workers' words and ids.
     logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.root.level))
     # aiogram logs every update handled ("Update id=... is handled. Duration ...") at INFO: a
-    # line per tap for thousands of staff, and about 2 % of the bot's CPU under load. Its
+    # line per tap for thousands of staff, and a share of the bot's CPU under load. Its
     # failures are logged at ERROR (and ours by bot.dispatcher._on_error); DEBUG shows all.
     if logging.root.level > logging.DEBUG:
         logging.getLogger("aiogram.event").setLevel(max(logging.WARNING, logging.root.level))

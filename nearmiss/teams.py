@@ -54,7 +54,7 @@ def describe(team: Team, places: list[str], username: str | None) -> str:
 async def bot_username(settings: Settings) -> str | None:
     """Ask the Bot API for the bot's username, for invite links; None when it cannot be had.
 
-    A plain getMe over aiohttp: importing aiogram's types would cost seconds for one call.
+    A plain getMe over aiohttp: importing aiogram's types would cost far more than the call.
     """
     if settings.token_problem() is not None or settings.bot_token is None:
         return None

@@ -24,6 +24,6 @@ def contains_folded(dialect: str, column: Any, needle: str) -> ColumnElement[boo
     """Return "column contains needle, ignoring case", with the needle's % and _ literal."""
     if dialect == "sqlite":
         # SQLite's LIKE already ignores (ASCII) case, and its lower() folds only ASCII too,
-        # so ILIKE's lower(x) LIKE lower(y) gives the same answer three times slower.
+        # so ILIKE's lower(x) LIKE lower(y) gives the same answer, only more slowly.
         return column.contains(needle, autoescape=True)
     return column.icontains(needle, autoescape=True)

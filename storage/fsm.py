@@ -100,8 +100,8 @@ def dump_data(data: Mapping[str, Any]) -> str | None:
 
 
 # Statements built once: SQLAlchemy then memoises each one's cache key, where a statement built
-# per call is traversed again every time (about 200 against 50 microseconds a statement on
-# SQLite). Outside an update a column is cleared in a short transaction of its own: an UPDATE,
+# per call is traversed again every time, which costs more than SQLite's own work on it.
+# Outside an update a column is cleared in a short transaction of its own: an UPDATE,
 # then a DELETE of the row if nothing is left in it.
 _FSM = FsmRecord.__table__
 _READ = select(_FSM.c.state, _FSM.c.data).where(_FSM.c.key == bindparam("k"))

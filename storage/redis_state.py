@@ -74,12 +74,12 @@ class Renewal:
     Stopping does not rest on cancelling that task alone. redis-py writes each command through
     asyncio.wait_for, and on Python 3.11 wait_for returns the result, swallowing the
     cancellation, when the write finishes just as the cancellation arrives (CPython
-    gh-86296, fixed in 3.12). Under bench/load.py (two worker processes, 200 people) that
-    happened in two runs of three: the renewal went on every two seconds, the finished update
-    waited for it until the process was stopped, and the person's next update waited on the
-    lock as long, with no error anywhere. A flag now ends the loop at its next turn whatever
-    became of the cancellation, and the update waits for that only briefly: a renewal still
-    under way after the lock is released renews nothing (the lock's token no longer matches).
+    gh-86296, fixed in 3.12); under load with several worker processes it happens. The
+    renewal would then go on, the finished update wait for it until the process stopped, and
+    the person's next update wait on the lock as long, with no error anywhere. So a flag ends
+    the loop at its next turn whatever became of the cancellation, and the update waits for
+    that only briefly: a renewal still under way after the lock is released renews nothing
+    (the lock's token no longer matches).
     """
 
     def __init__(self, held: Lock) -> None:

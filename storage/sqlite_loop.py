@@ -3,12 +3,12 @@
 aiosqlite runs every call on a thread of its own and hands the result back through the event
 loop. Under load the loop has many callbacks ready, so each statement of a transaction waits a
 whole turn of the loop before the next one is sent, all the while holding the process's one
-connection (and SQLite's write lock). In bench/load.py's saturation run the connection was held
-94-97 % of the time, about 10 ms a transaction for well under 1 ms of SQLite's own work, and
-throughput stayed near 65 updates a second however much else was made cheaper.
+connection (and SQLite's write lock). Under load the connection was held nearly all the time,
+mostly waiting for turns of the loop rather than for SQLite's own work, and throughput stayed
+flat however much else was made cheaper (bench/RESULTS.md).
 
-Inside `on_loop()` (bot/middlewares.py puts each update there) calls run directly: a statement
-of the hot path costs SQLite tens of microseconds, less than the two thread switches around it.
+Inside `on_loop()` (bot/middlewares.py puts each update there) calls run directly: an update's
+statement costs SQLite less than the two thread switches around it.
 Two things still go to the thread, because they could take long:
 - waiting for another process's write lock: BEGIN IMMEDIATE is tried once without waiting, and
   if the lock is taken it waits on the thread through busy_timeout as before;

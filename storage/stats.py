@@ -60,7 +60,7 @@ def _key(column: Any) -> Any:
 
     Without statistics SQLite walks a single-column index (ix_reports_category) to skip
     sorting a dozen groups, then fetches each report's row for the date filter: a random
-    read per report, several times slower than one sequential scan. `x || ''` is the same
+    read per report, far slower than one sequential scan. `x || ''` is the same
     value on SQLite and PostgreSQL, but no index matches it. The '' is a literal, not a
     bound parameter, so PostgreSQL sees the SELECT and GROUP BY expressions as one.
     """

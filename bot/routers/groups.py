@@ -85,7 +85,7 @@ async def _sent_by_group_admin(message: Message, turn: Turn) -> bool:
     """Ask Telegram itself: nothing in the message can prove who administers the group."""
     if message.from_user is None:
         return False
-    await turn.stored()  # no Telegram call while this update holds the database
+    await turn.commit_before_speaking()  # no Telegram call while this update holds the database
     try:
         member = await turn.bot.get_chat_member(message.chat.id, message.from_user.id)
     except TelegramBadRequest:

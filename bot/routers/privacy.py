@@ -62,7 +62,7 @@ async def my_data(message: Message, turn: Turn) -> None:
         telegram_user_id=turn.user.id, reporter=turn.reporter, actor=ACTOR)
     content = json.dumps(export, ensure_ascii=False, indent=2).encode()
     caption = turn.tr.text(Msg(MY_DATA, {"count": len(export["reports"])}), turn.language)
-    await turn.stored()  # the access is on record before anything leaves
+    await turn.commit_before_speaking()  # the access is on record before anything leaves
     await turn.bot.send_document(turn.chat_id, BufferedInputFile(content, FILENAME),
                                  caption=caption)
     if await turn.draft() is not None:
@@ -80,7 +80,7 @@ async def forget_me(message: Message, turn: Turn) -> None:
     buttons = [[InlineKeyboardButton(text=turn.tr.gettext(label, turn.language),
                                      callback_data=f"{PREFIX}{choice}|{token}")]
                for label, choice in ((YES, "yes"), (NO, "no"))]
-    await turn.stored()
+    await turn.commit_before_speaking()
     await turn.bot.send_message(turn.chat_id, text,
                                 reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons))
 
@@ -101,7 +101,7 @@ async def forget_answered(query: CallbackQuery, turn: Turn) -> None:
         references = await PrivacyRepository(turn.repos.session).erase(
             telegram_user_id=turn.user.id,
             reporter_key=turn.repos.reporters.key_for(turn.user.id), actor=ACTOR)
-        await turn.stored()
+        await turn.commit_before_speaking()
         # The state may live in Redis, out of the erasure's reach: cleared here, after the
         # erasure is on record, through whichever storage the dispatcher has.
         await turn.state.clear()

@@ -1,7 +1,7 @@
 """OutboxSender: the worker that takes due outbox rows and sends them to Telegram.
 
-Telegram answers a sendMessage in 50-300 ms, so one message at a time would cap a worker at a
-few messages a second, far under Telegram's 30. The sender keeps up to `concurrency` messages
+Each sendMessage waits for Telegram's answer across the network, so one message at a time would
+hold a worker far under Telegram's 30 a second. The sender keeps up to `concurrency` messages
 in flight, each to a different chat: a chat's rows go one after another, in id order, in the
 chat's own lane (lanes.py), while the flood gate keeps all of them within Telegram's limits.
 

@@ -26,8 +26,8 @@ Unset = Literal[_Unset.UNSET]
 
 
 # Plain columns, not the ORM: the bot reads a reporter every update, and loading an ORM object
-# (its row processors are set up anew for each query) cost about as much as the rest of the
-# update's statements together under bench/load.py. Built once: see storage/fsm.py.
+# (its row processors are set up anew for each query) was among an update's largest costs
+# under load. Built once: see storage/fsm.py.
 _REPORTERS = Reporter.__table__
 COLUMNS = (_REPORTERS.c.id, _REPORTERS.c.team_id, _REPORTERS.c.language,
            _REPORTERS.c.created_at)  # a ReporterRow's, in its order

@@ -165,7 +165,7 @@ async def _insert(db: hot.Statements, data: ReportCreate) -> StoredReport:
     """Allocate a reference and insert the report with its told rows and identity.
 
     Plain INSERTs (hot statements: storage/hot/) rather than the ORM's unit of work, which
-    took about 3 ms of a submission's 4: new reports are not audited (storage/audit.py), and
+    was most of a submission's cost: new reports are not audited (storage/audit.py), and
     the columns' own defaults apply alike (hot.Insert)."""
     reference = await next_reference(db, year=data.submitted_at.year)
     values = {field: getattr(data, field) for field in _COPIED_FIELDS}

@@ -9,7 +9,9 @@ import time
 import pytest
 
 from bench import harness
-from bench.load import SCRIPT, Config, Result, measure, steps, verdict, verdict_over
+from bench.load import measure
+from bench.load_report import steps, verdict, verdict_over
+from bench.load_workers import SCRIPT, Config, Result
 from tests.helpers.backend import ON_POSTGRES
 from tests.helpers.redis_server import REDIS_URL, needs_redis
 

@@ -1,11 +1,10 @@
-"""The report flow as a pure function: every step, back, skip, edit, cancel, bad input."""
+"""The report flow as a pure function, moving about: the questions in order, back, skip, edit
+from the summary, cancel, the summary itself, a draft kept and resumed, what each step reads."""
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time
-
-import pytest
+from datetime import date, time
 
 from conversations import (
     CATEGORIES,
@@ -20,7 +19,6 @@ from conversations import (
     Field,
     Msg,
     OtherInput,
-    Result,
     Resume,
     TextInput,
     advance,
@@ -28,70 +26,8 @@ from conversations import (
     current_prompt,
     is_answer,
     needs,
-    start,
 )
-from conversations.prompts import Prompt
-
-NOW = datetime(2026, 11, 22, 15, 0)
-CTX = Context(now=NOW, places=("Lounge", "Kitchen", "Garden"))
-NO_HARM = "No, nobody was harmed and I have no concern"
-
-
-class Walk:
-    """Drives the flow like a person, keeping the latest draft and prompt.
-
-    Past the harm question by default (answered "no"), since most tests are about the rest.
-    """
-
-    def __init__(self, ctx: Context = CTX, *, harm: str | None = NO_HARM) -> None:
-        self.ctx = ctx
-        self.result = start(ctx)
-        if harm is not None:
-            self.tap(harm)
-
-    @property
-    def draft(self) -> Draft:
-        assert self.result.draft is not None
-        return self.result.draft
-
-    @property
-    def prompt(self) -> Prompt:
-        assert self.result.prompt is not None
-        return self.result.prompt
-
-    def tap(self, label: str) -> Result:
-        for row in self.prompt.rows:
-            for button in row:
-                shown = button.label if isinstance(button.label, str) else button.label.msgid
-                if shown == label or (isinstance(button.label, Msg)
-                                      and button.label.params.get("field") == Msg(label)):
-                    return self.press(button.code)
-        raise AssertionError(f"no button {label!r} on {self.prompt.step}")
-
-    def press(self, code: str, step: str | None = None) -> Result:
-        self.result = advance(self.draft, ButtonInput(step or self.draft.step, code), self.ctx)
-        return self.result
-
-    def type(self, text: str) -> Result:
-        self.result = advance(self.draft, TextInput(text), self.ctx)
-        return self.result
-
-    def notice(self) -> str | None:
-        return self.prompt.notice.msgid if self.prompt.notice else None
-
-    def to_review(self) -> None:
-        self.tap("Today")
-        self.tap("Afternoon")
-        self.tap("Lounge")
-        self.tap("Medication")
-        self.type("Wrong tablets nearly given to a resident")
-        self.type("Second staff check caught it")
-        self.tap("Skip")
-        self.tap("Manager / team lead")
-        self.tap("Done")
-        self.tap("Skip")
-        self.tap("Named")
-        assert self.draft.step == REVIEW
+from tests.conversations.walk import CTX, NO_HARM, NOW, Walk, codes
 
 
 def test_a_full_report_collects_every_answer() -> None:
@@ -117,17 +53,6 @@ def test_each_question_says_where_the_worker_is() -> None:
     first = walk.prompt.lines[0]
     assert first == Msg("Question {number} of {total}", {"number": 1, "total": len(STEPS)})
     assert all(button.code != "back" for row in walk.prompt.rows for button in row)
-
-
-def test_typed_answers_are_parsed() -> None:
-    walk = Walk()
-    walk.type("21/11")
-    walk.type("2:30pm")
-    walk.type("Laundry room")
-    assert walk.draft.answers["date"] == "2026-11-21"
-    assert walk.draft.answers["time"] == {"at": "14:30", "period": "afternoon"}
-    assert walk.draft.answers["place"] == "Laundry room"
-    assert walk.draft.step == "category"
 
 
 def test_back_shows_the_answer_kept_and_keep_moves_on() -> None:
@@ -179,93 +104,6 @@ def test_cancel_asks_first_then_keeps_or_discards() -> None:
     walk.tap("Cancel")
     result = walk.tap("Yes, discard it")
     assert result.outcome == "cancelled" and result.draft is None
-
-
-@pytest.mark.parametrize("code", ["c99", "edit:nonsense", "zzz", "c-1", "keep", "done"])
-def test_forged_buttons_change_nothing(code: str) -> None:
-    walk = Walk(harm=None)
-    before = walk.draft
-    walk.press(code)
-    assert walk.draft == before
-    assert walk.notice() is not None
-
-
-def test_a_button_from_an_earlier_question_is_refused() -> None:
-    walk = Walk()
-    walk.tap("Today")
-    walk.press("c0", step="date")
-    assert walk.draft.step == "time" and "date" in walk.draft.answers
-    assert walk.notice() == ("That button belongs to an earlier question. "
-                             "Here is where we are now.")
-
-
-def test_stickers_and_photos_get_a_polite_reprompt() -> None:
-    walk = Walk()
-    walk.result = advance(walk.draft, OtherInput("sticker"), CTX)
-    assert walk.draft.step == "date"
-    assert "only read text" in (walk.notice() or "")
-
-
-def test_who_was_told_toggles_and_nobody_stands_alone() -> None:
-    walk = Walk()
-    for label in ("Today", "Morning", "Lounge", "Medication"):
-        walk.tap(label)
-    walk.type("Wrong tablets nearly given")
-    walk.type("Checked the chart")
-    walk.tap("Skip")
-    walk.tap("Done")
-    assert walk.notice() == "Please tap at least one, or Nobody yet."
-    result = walk.tap("Nurse")
-    assert result.in_place
-    walk.tap("GP")
-    walk.tap("Nurse")
-    assert walk.draft.answers["told"] == ["gp"]
-    assert [b.selected for b in walk.prompt.rows[1]] == [False, True]  # Nurse, GP
-    walk.type("the GP")
-    assert walk.notice() == "Please tap the buttons, then Done."
-    walk.tap("Nobody yet")
-    assert walk.draft.answers["told"] == ["nobody"]
-    assert walk.draft.step == "suggestions"
-
-
-def test_a_part_of_the_day_still_to_come_is_refused() -> None:
-    walk = Walk(Context(now=datetime(2026, 11, 22, 10, 0), places=()))
-    walk.tap("Today")
-    walk.tap("Evening")
-    assert walk.draft.step == "time"
-    assert walk.notice() == "That time is later than now. Please give the time it happened."
-    walk.type("9:15")
-    assert walk.draft.answers["time"] == {"at": "09:15", "period": "morning"}
-
-
-def test_submit_rechecks_a_date_changed_to_today() -> None:
-    walk = Walk(Context(now=datetime(2026, 11, 22, 10, 0), places=("Lounge",)))
-    walk.tap("Yesterday")
-    walk.type("23:30")
-    for label in ("Lounge", "Medication"):
-        walk.tap(label)
-    walk.type("Wrong tablets nearly given")
-    walk.type("Checked the chart")
-    walk.tap("Skip")
-    walk.tap("Nobody yet")
-    walk.tap("Skip")
-    walk.tap("Anonymous")
-    walk.tap("Date")
-    walk.tap("Today")
-    result = walk.tap("Submit report")
-    assert result.outcome is None
-    assert walk.draft.step == "time"
-    assert "later than now" in (walk.notice() or "")
-
-
-def test_without_places_the_worker_types_one() -> None:
-    walk = Walk(Context(now=NOW, places=()))
-    walk.tap("Today")
-    walk.tap("Morning")
-    assert walk.prompt.lines[1] == Msg("Where did it happen? Please type the place.")
-    assert [b.code for row in walk.prompt.rows for b in row] == ["back", "cancel"]
-    walk.type("🏠")
-    assert walk.notice() == "Please answer in words, so a reviewer can understand it."
 
 
 def test_the_summary_shortens_long_answers_but_the_draft_keeps_them() -> None:
@@ -327,48 +165,16 @@ def test_review_answers_read_back() -> None:
     assert collect(walk.draft.key, walk.draft.answers).occurred_time == time(14, 30)
 
 
-def _codes(prompt: Prompt) -> list[list[str]]:
-    return [[button.code for button in row] for row in prompt.rows]
-
-
 def test_the_harm_question_comes_first_with_one_answer_per_row() -> None:
     walk = Walk(harm=None)
     assert walk.draft.step == "harm"
-    assert _codes(walk.prompt) == [["c0"], ["c1"], ["c2"], ["c3"], ["cancel"]]
+    assert codes(walk.prompt) == [["c0"], ["c1"], ["c2"], ["c3"], ["cancel"]]
     walk.type("no")
     assert walk.notice() == "Please tap one of the buttons."
     result = walk.tap(NO_HARM)
     assert not result.escalate and not walk.draft.escalated
     assert walk.draft.answers["harm"] == {"harmed": False, "safeguarding": False}
     assert walk.draft.step == "date"
-
-
-@pytest.mark.parametrize(("label", "flags"), [
-    ("Yes, someone was hurt or harmed", {"harmed": True, "safeguarding": False}),
-    ("Yes, I have a safeguarding concern", {"harmed": False, "safeguarding": True}),
-    ("Yes, both", {"harmed": True, "safeguarding": True}),
-])
-def test_a_yes_escalates_the_draft_once(label: str, flags: dict[str, bool]) -> None:
-    walk = Walk(harm=None)
-    result = walk.tap(label)
-    assert result.escalate and walk.draft.escalated
-    assert walk.draft.answers["harm"] == flags
-    assert walk.draft.step == "date"  # the flow goes on: the report is still wanted
-    walk.tap("Back")
-    assert Field(Msg("Your answer so far"), Msg(label)) in walk.prompt.lines
-    assert not walk.tap("Keep this answer").escalate
-    walk.tap("Back")
-    assert not walk.tap("Yes, both").escalate  # already escalated: contacts told once
-    assert walk.draft.answers["harm"] == {"harmed": True, "safeguarding": True}
-
-
-def test_a_double_tap_on_the_harm_question_escalates_once() -> None:
-    walk = Walk(harm=None)
-    assert walk.tap("Yes, someone was hurt or harmed").escalate
-    again = walk.press("c1", step="harm")  # the same button, tapped again
-    assert not again.escalate and walk.draft.step == "date"
-    assert walk.notice() == ("That button belongs to an earlier question. "
-                             "Here is where we are now.")
 
 
 def test_a_yes_given_from_the_summary_escalates_and_returns_to_it() -> None:
@@ -405,7 +211,7 @@ def test_the_privacy_question_is_last_and_explains_each_choice() -> None:
     assert isinstance(question, Msg)
     for word in ("Named:", "Confidential:", "Anonymous:", "only administrators"):
         assert word in question.msgid
-    assert _codes(walk.prompt) == [["c0"], ["c1"], ["c2"], ["back", "cancel"]]
+    assert codes(walk.prompt) == [["c0"], ["c1"], ["c2"], ["back", "cancel"]]
     walk.tap("Back")
     assert walk.draft.step == "suggestions"
     walk.tap("Skip")
@@ -430,33 +236,6 @@ def test_the_summary_shows_and_changes_both_new_answers() -> None:
     assert fields["Privacy"] == Msg("Named")
     edits = {button.code for row in walk.prompt.rows for button in row}
     assert {"edit:harm", "edit:confidentiality"} <= edits
-
-
-def test_a_draft_from_before_the_new_questions_asks_them_at_submit() -> None:
-    walk = Walk()
-    walk.to_review()
-    answers = {k: v for k, v in walk.draft.answers.items()
-               if k not in ("harm", "confidentiality")}
-    walk.result = advance(Draft.from_dict({**walk.draft.to_dict(), "answers": answers}),
-                          Resume(), CTX)
-    walk.tap("Submit report")
-    assert walk.draft.step == "harm"
-    assert walk.notice() == "This question still needs an answer."
-    assert walk.tap("Yes, someone was hurt or harmed").escalate
-    walk.tap("Submit report")
-    assert walk.draft.step == "confidentiality"
-    walk.tap("Named")
-    assert walk.tap("Submit report").outcome == "submitted"
-
-
-@pytest.mark.parametrize(("step", "value"), [("confidentiality", "public"), ("harm", "yes")])
-def test_a_forged_stored_answer_is_asked_again(step: str, value: str) -> None:
-    walk = Walk()
-    walk.to_review()
-    forged = {**walk.draft.to_dict(), "answers": {**walk.draft.answers, step: value}}
-    walk.result = advance(Draft.from_dict(forged), Resume(), CTX)
-    result = walk.tap("Submit report")
-    assert result.outcome is None and walk.draft.step == step
 
 
 def test_an_incident_is_asked_what_happened_not_what_nearly_happened() -> None:
