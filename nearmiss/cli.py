@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from nearmiss import redaction, teams, users
+from nearmiss import preflight, redaction, teams, users
 from nearmiss.settings import ConfigurationError, Settings, admin_base_url
 
 log = logging.getLogger("nearmiss")
@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as error:
-        print(f"nearmiss: the configuration is not valid:\n{error}", file=sys.stderr)
+        print(f"nearmiss: {settings_problem(error)}", file=sys.stderr)
         return 2
     configure_logging(settings)
     try:
@@ -77,8 +77,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def settings_problem(error: ValidationError) -> str:
+    """Every setting that is not valid, by its variable's name, on one line."""
+    problems = "; ".join(f"{'.'.join(str(part) for part in item['loc']).upper()}: "
+                         f"{item['msg']}" for item in error.errors())
+    return f"the configuration is not valid ({problems}); correct it in .env or the environment."
+
+
 def _command(settings: Settings, args: argparse.Namespace) -> int:
     command = args.command or "run"
+    if refusal := preflight.database_problem(settings.database_url):  # every command uses it
+        print(f"nearmiss: {refusal}", file=sys.stderr)
+        return 2
     if command == "migrate":
         return migrate(settings)
     if command == "team":
@@ -102,6 +112,9 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         print(f"nearmiss: {refusal}", file=sys.stderr)
         return 2
     base_url = admin_base_url(settings)  # a ConfigurationError before anything starts
+    if refusal := preflight.port_problem(settings.admin_host, settings.admin_port):
+        print(f"nearmiss: {refusal}", file=sys.stderr)
+        return 2
     migrate(settings)
     if command == "run" and args.workers > 1:
         return serve_workers(settings, args.workers)
