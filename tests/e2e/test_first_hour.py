@@ -180,3 +180,16 @@ async def test_run_shows_how_to_make_the_first_admin_and_stops_quietly_on_sigint
     assert "nearmiss: no administrator yet: run .venv/bin/nearmiss create-admin --email " \
            "you@example.org" in output
     assert "Traceback" not in output and "Exception closing connection" not in output
+
+
+async def test_the_first_sign_in_hint_is_gone_once_a_user_exists(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    from nearmiss.users import first_sign_in_hint
+    from storage.repositories import AdminUserRepository
+
+    assert "create-admin" in (await first_sign_in_hint(sessionmaker, "http://x") or "")
+    async with sessionmaker() as session:
+        await AdminUserRepository(session).create(email="lead@example.org", password_hash="h",
+                                                  role="admin")
+        await session.commit()
+    assert await first_sign_in_hint(sessionmaker, "http://x") is None
