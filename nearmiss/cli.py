@@ -86,7 +86,10 @@ def settings_problem(error: ValidationError) -> str:
 
 def _command(settings: Settings, args: argparse.Namespace) -> int:
     command = args.command or "run"
-    if refusal := preflight.database_problem(settings.database_url):  # every command uses it
+    problem = settings.token_problem()
+    # The settings first, then the database every command uses: one line, nothing started.
+    refusal = scale_problem(settings, args, problem) if command == "run" else None
+    if refusal := refusal or preflight.database_problem(settings.database_url):
         print(f"nearmiss: {refusal}", file=sys.stderr)
         return 2
     if command == "migrate":
@@ -97,7 +100,6 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         return users.create_admin(settings, args)
     if command == "reset-two-factor":
         return asyncio.run(users.reset_two_factor(settings, args.email))
-    problem = settings.token_problem()
     if command == "bot":
         if problem is not None:
             print(TOKEN_HELP.format(problem=TOKEN_PROBLEMS[problem]), file=sys.stderr)
@@ -108,9 +110,6 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
         return run_bot(settings)
-    if command == "run" and (refusal := scale_problem(settings, args, problem)):
-        print(f"nearmiss: {refusal}", file=sys.stderr)
-        return 2
     base_url = admin_base_url(settings)  # a ConfigurationError before anything starts
     if refusal := preflight.port_problem(settings.admin_host, settings.admin_port):
         print(f"nearmiss: {refusal}", file=sys.stderr)
