@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from nearmiss import redaction, teams, users
+from nearmiss import preflight, redaction, teams, users
 from nearmiss.settings import ConfigurationError, Settings, admin_base_url
 
 log = logging.getLogger("nearmiss")
@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as error:
-        print(f"nearmiss: the configuration is not valid:\n{error}", file=sys.stderr)
+        print(f"nearmiss: {settings_problem(error)}", file=sys.stderr)
         return 2
     configure_logging(settings)
     try:
@@ -77,8 +77,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def settings_problem(error: ValidationError) -> str:
+    """Every setting that is not valid, by its variable's name, on one line."""
+    problems = "; ".join(f"{'.'.join(str(part) for part in item['loc']).upper()}: "
+                         f"{item['msg']}" for item in error.errors())
+    return f"the configuration is not valid ({problems}); correct it in .env or the environment."
+
+
 def _command(settings: Settings, args: argparse.Namespace) -> int:
     command = args.command or "run"
+    problem = settings.token_problem()
+    # The settings first, then the database every command uses: one line, nothing started.
+    refusal = scale_problem(settings, args, problem) if command == "run" else None
+    if refusal := refusal or preflight.database_problem(settings.database_url):
+        print(f"nearmiss: {refusal}", file=sys.stderr)
+        return 2
     if command == "migrate":
         return migrate(settings)
     if command == "team":
@@ -87,7 +100,6 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         return users.create_admin(settings, args)
     if command == "reset-two-factor":
         return asyncio.run(users.reset_two_factor(settings, args.email))
-    problem = settings.token_problem()
     if command == "bot":
         if problem is not None:
             print(TOKEN_HELP.format(problem=TOKEN_PROBLEMS[problem]), file=sys.stderr)
@@ -98,10 +110,10 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
         return run_bot(settings)
-    if command == "run" and (refusal := scale_problem(settings, args, problem)):
+    base_url = admin_base_url(settings)  # a ConfigurationError before anything starts
+    if refusal := preflight.port_problem(settings.admin_host, settings.admin_port):
         print(f"nearmiss: {refusal}", file=sys.stderr)
         return 2
-    base_url = admin_base_url(settings)  # a ConfigurationError before anything starts
     migrate(settings)
     if command == "run" and args.workers > 1:
         return serve_workers(settings, args.workers)

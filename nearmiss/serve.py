@@ -302,19 +302,32 @@ def disposing(engine: AsyncEngine, inner: Lifespan) -> Lifespan:
 
 
 async def serve(settings: Settings, *, with_bot: bool) -> None:
-    """Serve the admin at ADMIN_HOST:ADMIN_PORT until SIGINT/SIGTERM."""
+    """Serve the admin at ADMIN_HOST:ADMIN_PORT until SIGINT/SIGTERM.
+
+    The engine is disposed in the app's lifespan, while uvicorn still holds the signals:
+    after serving, uvicorn raises the signal that stopped it again, and asyncio.run answers
+    a SIGINT by cancelling whatever is awaited, so a dispose left until then was cut short
+    with the pool's "Exception closing connection" traceback.
+    """
+    import sys
+
     import uvicorn
 
+    from nearmiss.users import first_sign_in_hint
     from storage.db import create_engine, create_sessionmaker
 
     engine = create_engine(settings.database_url)
-    app, _ = build_app(settings, create_sessionmaker(engine), with_bot=with_bot)
+    sessionmaker = create_sessionmaker(engine)
+    app, _ = build_app(settings, sessionmaker, with_bot=with_bot)
+    app.router.lifespan_context = disposing(engine, app.router.lifespan_context)
     config = uvicorn.Config(app, host=settings.admin_host, port=settings.admin_port,
                             log_level=settings.log_level.lower(), lifespan="on")
     memory.settle()
     log.info("admin panel: %s/admin (listening on %s:%s)", admin_base_url(settings),
              settings.admin_host, settings.admin_port)
+    if hint := await first_sign_in_hint(sessionmaker, admin_base_url(settings)):
+        print(hint, file=sys.stderr)
     try:
         await uvicorn.Server(config).serve()
     finally:
-        await engine.dispose()
+        await engine.dispose()  # when the lifespan never ran; nothing is left to close else

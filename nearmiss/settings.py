@@ -35,11 +35,11 @@ class Settings(BaseSettings):
     telegram_api_url: str | None = None
     default_language: str = "en"
     timezone: str = "Europe/London"
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     environment: Literal["dev", "production"] = "dev"
     data_dir: Path = Path("./data")
     admin_host: str = "127.0.0.1"
-    admin_port: int = 8000
+    admin_port: int = Field(default=8000, ge=1, le=65535)
     admin_https_only: bool = False  # set true behind HTTPS so the session cookie is Secure
     # The address people open the admin at (scheme, host, port); every link and redirect is
     # built from it, never from the request's Host header. Default: ADMIN_HOST:ADMIN_PORT.
@@ -98,10 +98,10 @@ class Settings(BaseSettings):
                              f"https://nearmiss.example.org, not {value!r}")
         return f"{parts.scheme}://{parts.netloc}"
 
-    @field_validator("log_level")
+    @field_validator("log_level", mode="before")
     @classmethod
-    def _upper_level(cls, value: str) -> str:
-        return value.upper()
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @property
     def zone(self) -> ZoneInfo:

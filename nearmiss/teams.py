@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 
 from nearmiss.settings import Settings
 from storage.db import create_engine, create_sessionmaker
@@ -11,12 +12,19 @@ from storage.models import Team
 from storage.repositories import TeamRepository
 
 log = logging.getLogger(__name__)
+NAME_LENGTH = 120  # teams.name and places.name hold this many characters
 
 
 async def command(settings: Settings, args: argparse.Namespace) -> int:
     """Run one team subcommand against the configured database."""
     from storage.migrate import upgrade_async
 
+    if args.team_command == "add":
+        try:
+            args.name, args.place = checked_team(args.name, args.place)
+        except ValueError as error:
+            print(f"nearmiss: {error}; no team was created.", file=sys.stderr)
+            return 2
     await upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url)
     try:
@@ -24,9 +32,11 @@ async def command(settings: Settings, args: argparse.Namespace) -> int:
             repo = TeamRepository(session)
             username = await bot_username(settings)
             if args.team_command == "add":
-                if await repo.get_by_name(name=args.name) is not None:
-                    print(f"nearmiss: a team called {args.name!r} already exists.")
-                    return 1
+                if same := [team.name for team in await repo.list()
+                            if team.name.casefold() == args.name.casefold()]:
+                    print(f"nearmiss: a team called {same[0]!r} already exists (names are "
+                          f"compared ignoring case); choose another name.", file=sys.stderr)
+                    return 2
                 team = await repo.create(name=args.name, places=args.place)
                 await session.commit()
                 print(describe(team, [p for p in args.place], username))
@@ -41,6 +51,25 @@ async def command(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await engine.dispose()
     return 0
+
+
+def checked_team(name: str, places: list[str]) -> tuple[str, list[str]]:
+    """The team's name and places trimmed, or ValueError: an empty or over-long name, or a
+    place given twice (ignoring case), which would show as a blank or doubled button."""
+    name, places = name.strip(), [place.strip() for place in places]
+    if not name:
+        raise ValueError('a team needs a name, e.g. nearmiss team add "Rosewood House"')
+    if any(not place for place in places):
+        raise ValueError('every --place needs a name, e.g. --place "Lounge"')
+    for label, value in [("team name", name), *(("place", place) for place in places)]:
+        if len(value) > NAME_LENGTH:
+            raise ValueError(f"the {label} {value[:20]!r}... is longer than {NAME_LENGTH} "
+                             f"characters")
+    folded = [place.casefold() for place in places]
+    if twice := next((place for place in places if folded.count(place.casefold()) > 1), None):
+        raise ValueError(f"the place {twice!r} is given more than once (ignoring case); "
+                         f"give each place once")
+    return name, places
 
 
 def describe(team: Team, places: list[str], username: str | None) -> str:

@@ -8,6 +8,8 @@ import asyncio
 import getpass
 import sys
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from nearmiss.settings import Settings
 
 
@@ -23,26 +25,32 @@ def read_password() -> str | None:
 
 
 def create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    """Everything that can be checked without the password is, before it is asked for."""
     from admin.security import password_problem
     from storage.repositories.admins import checked_email
 
     try:
         args.email = checked_email(args.email)
     except ValueError as error:
-        print(f"nearmiss: {error}; nothing was created.", file=sys.stderr)
-        return 1
+        print(f"nearmiss: --email: {str(error).rstrip('.')}; nothing was created.",
+              file=sys.stderr)
+        return 2
+    refusal, team_ids = asyncio.run(_refusal(settings, args))
+    if refusal is not None:
+        print(f"nearmiss: {refusal}; nothing was created.", file=sys.stderr)
+        return 2
     password = read_password()
     if password is None:
-        return 1
+        return 2
     problem = password_problem(password, personal=[args.email])
     if problem:
         print(f"nearmiss: that password will not do: {problem}.", file=sys.stderr)
-        return 1
-    return asyncio.run(_create(settings, args, password))
+        return 2
+    return asyncio.run(_create(settings, args, password, team_ids))
 
 
-async def _create(settings: Settings, args: argparse.Namespace, password: str) -> int:
-    from admin.security import hash_password
+async def _refusal(settings: Settings, args: argparse.Namespace) -> tuple[str | None, list[int]]:
+    """Why the user cannot be created (the email taken, a team unknown), and the teams' ids."""
     from storage.db import create_engine, create_sessionmaker
     from storage.migrate import upgrade_async
     from storage.repositories import AdminUserRepository, TeamRepository
@@ -51,19 +59,31 @@ async def _create(settings: Settings, args: argparse.Namespace, password: str) -
     engine = create_engine(settings.database_url)
     try:
         async with create_sessionmaker(engine)() as session:
-            users = AdminUserRepository(session)
-            if await users.get_by_email(email=args.email) is not None:
-                print(f"nearmiss: a user {args.email} already exists.", file=sys.stderr)
-                return 1
+            if await AdminUserRepository(session).get_by_email(email=args.email) is not None:
+                return f"a user {args.email} already exists", []
             team_ids = []
             for name in args.team:
                 team = await TeamRepository(session).get_by_name(name=name)
                 if team is None:
-                    print(f"nearmiss: no team called {name!r}.", file=sys.stderr)
-                    return 1
+                    return f"no team called {name!r} (see nearmiss team list)", []
                 team_ids.append(team.id)
-            await users.create(email=args.email, role=args.role,
-                               password_hash=hash_password(password), team_ids=team_ids)
+    finally:
+        await engine.dispose()
+    return None, team_ids
+
+
+async def _create(settings: Settings, args: argparse.Namespace, password: str,
+                  team_ids: list[int]) -> int:
+    from admin.security import hash_password
+    from storage.db import create_engine, create_sessionmaker
+    from storage.repositories import AdminUserRepository
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            await AdminUserRepository(session).create(
+                email=args.email, role=args.role, password_hash=hash_password(password),
+                team_ids=team_ids)
             await session.commit()
     finally:
         await engine.dispose()
@@ -93,3 +113,15 @@ async def reset_two_factor(settings: Settings, email: str) -> int:
     print(f"Two-factor sign-in is off for {user.email}; they sign in with their password and "
           f"can enrol again.")
     return 0
+
+
+async def first_sign_in_hint(sessionmaker: async_sessionmaker[AsyncSession],
+                             base_url: str) -> str | None:
+    """With no admin panel user yet, the command that makes the first; else None."""
+    from storage.repositories import AdminUserRepository
+
+    async with sessionmaker() as session:
+        if await AdminUserRepository(session).count():
+            return None
+    return (f"nearmiss: no administrator yet: run .venv/bin/nearmiss create-admin --email "
+            f"you@example.org, then sign in at {base_url}/admin")

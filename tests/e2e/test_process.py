@@ -103,8 +103,8 @@ async def test_team_add_prints_the_code_and_invite_link(
     assert link.startswith("https://t.me/nearmiss_test_bot?start=")
     team_code = link.rsplit("=", 1)[1]
     assert f"code:        {team_code}" in out
-    code, out, _ = await _nearmiss("team", "add", "Rosewood House", env=env, cwd=tmp_path)
-    assert code == 1 and "already exists" in out
+    code, _, err = await _nearmiss("team", "add", "Rosewood House", env=env, cwd=tmp_path)
+    assert code == 2 and "already exists" in err
     code, out, _ = await _nearmiss("team", "list", env=env, cwd=tmp_path)
     assert code == 0 and team_code in out and "Lounge, Kitchen" in out
 
@@ -222,16 +222,16 @@ async def test_create_admin_asks_for_the_password_and_stores_a_hash(
         return process.returncode or 0, out.decode()
 
     code, out = await create("Lead@Example.org", "short")
-    assert code == 1 and "at least 12 characters" in out
+    assert code == 2 and "at least 12 characters" in out
     for weak in ("aaaaaaaaaaaa", "password1234"):  # common and repetitive passwords refused
         code, out = await create("Lead@Example.org", weak)
-        assert code == 1 and "too easy to guess" in out
+        assert code == 2 and "too easy to guess" in out
     code, out = await create("lead.example.org", "a long enough password")
-    assert code == 1 and "not an email address" in out and "Traceback" not in out
+    assert code == 2 and "not an email address" in out and "Traceback" not in out
     code, out = await create("Lead@Example.org", "a long enough password", "--role", "reviewer")
     assert code == 0 and "Created reviewer lead@example.org" in out
     code, out = await create("lead@example.org", "a long enough password")
-    assert code == 1 and "already exists" in out
+    assert code == 2 and "already exists" in out
     from storage.repositories import AdminUserRepository
 
     async with sessionmaker() as session:
