@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from playwright.async_api import Browser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nearmiss.settings import Settings
@@ -12,6 +13,7 @@ from storage.models import Team
 from storage.repositories import TeamRepository
 from tests.helpers.bot_runner import RunningBot
 from tests.helpers.fake_telegram import FakeTelegram
+from tests.helpers.web import chromium
 
 
 @pytest.fixture
@@ -45,3 +47,10 @@ async def team(sessionmaker: async_sessionmaker[AsyncSession]) -> Team:
             name="Rosewood House", places=("Lounge", "Kitchen", "Garden"))
         await session.commit()
     return team
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium, for the tests of what pages do in a browser."""
+    async with chromium() as browser:
+        yield browser

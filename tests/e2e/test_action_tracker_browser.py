@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nearmiss.settings import Settings
 from tests.admin.conftest import PASSWORD, World, seed_world
-from tests.e2e.test_admin_browser import browser  # noqa: F401  (the Chromium fixture)
 from tests.helpers.web import serve_admin
 
 DESKTOP = {"width": 1280, "height": 900}  # wide enough for the whole menu bar
@@ -30,7 +29,7 @@ async def admin_url(database_url: str, sessionmaker: async_sessionmaker[AsyncSes
         yield url
 
 
-async def _sign_in(browser: Browser, url: str, email: str) -> Page:  # noqa: F811
+async def _sign_in(browser: Browser, url: str, email: str) -> Page:
     page = await browser.new_page(viewport=DESKTOP)
     await page.goto(f"{url}/admin/login")
     await page.fill("input[name=username]", email)
@@ -41,7 +40,7 @@ async def _sign_in(browser: Browser, url: str, email: str) -> Page:  # noqa: F81
 
 
 async def test_each_role_lands_on_its_page_and_sees_only_the_menus_it_can_use(
-        admin_url: str, browser: Browser) -> None:  # noqa: F811
+        admin_url: str, browser: Browser) -> None:
     viewer = await _sign_in(browser, admin_url, "viewer@example.org")
     assert viewer.url == f"{admin_url}/admin/dashboard"
     assert await viewer.locator("#charts").count() == 1
@@ -62,7 +61,7 @@ async def test_each_role_lands_on_its_page_and_sees_only_the_menus_it_can_use(
 
 
 async def test_a_reviewer_tracks_an_action_from_owner_to_reaudit(
-        admin_url: str, seeded: World, browser: Browser) -> None:  # noqa: F811
+        admin_url: str, seeded: World, browser: Browser) -> None:
     today = date.today()
     page = await _sign_in(browser, admin_url, "reviewer@example.org")
     await page.goto(f"{admin_url}/admin/reports/{seeded.report_a}")

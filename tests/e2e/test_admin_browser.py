@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin.security import hash_password
@@ -15,19 +15,10 @@ from storage.repositories import AdminUserRepository
 from tests.e2e.flow import NO_HARM
 from tests.helpers.bot_runner import RunningBot
 from tests.helpers.fake_telegram import FakeTelegram
-from tests.helpers.web import CHROMIUM, CHROMIUM_ARGS, need_chromium, serve_admin
+from tests.helpers.web import serve_admin
 
 PASSWORD = "a long reviewer password"
 
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    need_chromium()
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                   args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
 
 
 @pytest.fixture

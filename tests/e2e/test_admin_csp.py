@@ -8,22 +8,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, Response, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Page, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nearmiss.settings import Settings
 from tests.admin.conftest import PASSWORD, World, seed_world
-from tests.helpers.web import CHROMIUM, CHROMIUM_ARGS, need_chromium, serve_admin
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    need_chromium()
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                   args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
+from tests.helpers.web import serve_admin
 
 
 @pytest.fixture
