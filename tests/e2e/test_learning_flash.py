@@ -117,7 +117,7 @@ async def test_an_approved_flash_reaches_only_the_linked_groups_of_its_team(
 async def test_a_group_that_refuses_the_bot_is_unlinked_by_the_running_sender(
         fake: FakeTelegram, running: RunningBot, team: Team, settings: Settings,
         sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    from nearmiss.serve import BotInApp
+    from nearmiss.bot_in_app import BotInApp
     from storage.repositories import OutboxRepository
 
     fake.private_chat(LEAD, "Dee")

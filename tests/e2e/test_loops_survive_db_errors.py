@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dispatcher import create_bot
 from bot.scheduler import DigestScheduler, translations
+from nearmiss.bot_in_app import BotInApp
 from nearmiss.retention import RetentionJob
-from nearmiss.serve import BotInApp
 from nearmiss.settings import Settings, locales_dir
 from storage.models import DigestRun, RetentionRun, Team
 from storage.repositories import OutboxRepository

@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dispatcher import UPDATE_TYPES
 from bot.webhook import SECRET_HEADER, shared_secret, webhook_path
-from nearmiss.serve import BotInApp, build_app
+from nearmiss.bot_in_app import BotInApp
+from nearmiss.serve import build_app
 from nearmiss.settings import Settings
 from storage.models import FsmRecord, Report, Team
 from storage.repositories import OutboxRepository
