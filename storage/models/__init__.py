@@ -12,7 +12,13 @@ from storage.models.privacy import (
     RetentionRun,
     TeamContact,
 )
-from storage.models.reports import ReferenceCounter, Report, ReportFactor, ReportTold
+from storage.models.reports import (
+    ReferenceCounter,
+    Report,
+    ReportFactor,
+    ReportTold,
+    ReportVector,
+)
 from storage.models.sharing import (
     BULLETIN_TARGETS,
     OUTBOX_STATUSES,
@@ -22,6 +28,7 @@ from storage.models.sharing import (
     LinkCode,
     OutboxMessage,
     PatternAlert,
+    PatternAlertReport,
     PatternCheck,
     bulletin_teams,
 )
@@ -38,6 +45,8 @@ __all__ = [
     "Bulletin",
     "DigestRun",
     "PatternAlert",
+    "PatternAlertReport",
+    "ReportVector",
     "PatternCheck",
     "bulletin_teams",
     "OUTBOX_STATUSES",

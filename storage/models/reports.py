@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Time, false
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    Time,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, UTCDateTime, utcnow
@@ -74,6 +85,8 @@ class Report(Base):
     # How it was prevented, in the reviewer's words without names: what bulletins may quote.
     redacted_prevented: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # The record's id in the spreadsheet or system it was imported from (None when filed here).
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # set when status: closed
     identity_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -142,6 +155,18 @@ class ReportFactor(Base):
 
     def __repr__(self) -> str:
         return f"ReportFactor(report_id={self.report_id!r}, factor={self.factor!r})"
+
+
+class ReportVector(Base):
+    """What a report says, as a vector of meaning (learning/embedding.py), and the model that
+    made it: a vector from another model is not comparable and is rebuilt (reindex)."""
+
+    __tablename__ = "report_vectors"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"),
+                                           primary_key=True, autoincrement=False)
+    model: Mapped[str] = mapped_column(String(80))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian
 
 
 class ReferenceCounter(Base):

@@ -139,23 +139,46 @@ class DigestRun(Base):
 
 
 class PatternAlert(Base):
-    """Similar near misses repeating: a team's cluster (team_id set) or across teams (None)."""
+    """Similar near misses repeating: reports whose words say the same thing, within a window.
+
+    Its scope says where they repeat: at one place, across one team's places and categories,
+    across teams (the organisation), or at one hour of the day across places (time). Its
+    members are listed in pattern_alert_reports; the alert grows as similar reports join and
+    its audience hears of it once (announced_at)."""
 
     __tablename__ = "pattern_alerts"
-    __table_args__ = (UniqueConstraint("scope", "category", "place", "first_report_id"),)
+    __table_args__ = (UniqueConstraint("scope", "first_report_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    scope: Mapped[str] = mapped_column(String(32))  # "team:<id>" or "organisation"
+    scope: Mapped[str] = mapped_column(String(16))  # place, team, organisation or time
+    # The team of a place or team alert; None across teams.
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"),
                                                 index=True)
-    category: Mapped[str] = mapped_column(String(40))
-    place: Mapped[str] = mapped_column(String(200))  # "" for an organisation-level alert
+    place: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    hour: Mapped[int | None] = mapped_column(Integer)  # the hour of a time alert (0-23)
     first_report_id: Mapped[int] = mapped_column(Integer)  # identifies the cluster: alert once
     report_count: Mapped[int] = mapped_column(Integer)
     first_date: Mapped[datetime] = mapped_column(UTCDateTime())
     last_date: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Words the members share, from their redacted text: for reviewers, never sent to groups.
+    label: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # A reviewer's title for the cluster: the only words of it a team's group may hear.
+    title: Mapped[str | None] = mapped_column(Text)
+    title_by: Mapped[str | None] = mapped_column(String(254))
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(254))
+
+
+class PatternAlertReport(Base):
+    """One report's membership of one alert's cluster."""
+
+    __tablename__ = "pattern_alert_reports"
+
+    alert_id: Mapped[int] = mapped_column(ForeignKey("pattern_alerts.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"),
+                                           primary_key=True, index=True)
 
 
 class PatternCheck(Base):
@@ -166,3 +189,5 @@ class PatternCheck(Base):
 
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"),
                                            primary_key=True, autoincrement=False)
+    # False for imported history: its alerts are recorded but no group hears of them.
+    announce: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

@@ -16,7 +16,7 @@ from storage.dialects import upsert_insert
 from storage.models import PatternAlert, PatternCheck, Report, utcnow
 
 ORGANISATION = "organisation"
-_KEY = ["scope", "category", "place", "first_report_id"]
+_KEY = ["scope", "first_report_id"]  # interim: the pass by meaning replaces this module
 
 # Built once, asked at every submission: see storage/fsm.py on prebuilt statements.
 _SIGHTING = select(Report.id, Report.occurred_date, Report.team_id).where(

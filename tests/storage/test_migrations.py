@@ -26,7 +26,8 @@ TABLES_0008 = {"report_identities", "team_contacts", "escalations", "retention_p
                "retention_runs", "privacy_log"}
 TABLES_0009 = {"pattern_checks"}
 TABLES_SIGN_IN = {"sign_in_failures"}  # admin_sessions_and_two_factor
-TABLES = TABLES_0005 | TABLES_0008 | TABLES_0009 | TABLES_SIGN_IN | {
+TABLES_0012 = {"pattern_alert_reports", "report_vectors"}  # learning_by_meaning
+TABLES = TABLES_0005 | TABLES_0008 | TABLES_0009 | TABLES_SIGN_IN | TABLES_0012 | {
     "actions",
     "admin_user_teams",
     "admin_users",
@@ -172,7 +173,7 @@ async def test_0002_down_and_up_again(database_url: str) -> None:
 
     assert await _inspect(database_url, _tables) == (TABLES - TABLES_0002 - TABLES_0005
                                                      - TABLES_0008 - TABLES_0009
-                                                     - TABLES_SIGN_IN)
+                                                     - TABLES_SIGN_IN - TABLES_0012)
     columns = await _inspect(database_url, lambda c: inspect(c).get_columns("reports"))
     assert not {column["name"] for column in columns} & CURATION_COLUMNS
     indexes = await _inspect(database_url, lambda c: inspect(c).get_indexes("reports"))
