@@ -10,7 +10,8 @@ is the published BERT architecture written out: embeddings, six blocks of self-a
 feed-forward layer, mean pooling over the real tokens, unit length. tests/learning checks it
 against vectors PyTorch's sentence-transformers computed for the same sentences.
 
-Vectors are float32 and unit length, so a dot product is the cosine similarity.
+Vectors are float32 and unit length, so a dot product is the cosine similarity; storage/vectors.py
+stores them.
 """
 
 from __future__ import annotations
@@ -164,12 +165,3 @@ def embedder() -> Embedder:
     """The process's one loaded model (about 90 MB of weights, read once)."""
     return Embedder(model_dir())
 
-
-def to_bytes(vector: np.ndarray) -> bytes:
-    """A vector as stored: float32, little-endian, portable across databases and machines."""
-    return np.asarray(vector, dtype="<f4").tobytes()
-
-
-def from_bytes(blob: bytes) -> np.ndarray:
-    """A stored vector back as float32."""
-    return np.frombuffer(blob, dtype="<f4")

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from learning.embedding import embedder, from_bytes, model_id, to_bytes
+from learning.embedding import embedder, model_id
+from storage.vectors import from_bytes, to_bytes
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "minilm_reference.json")
                        .read_text(encoding="utf-8"))
