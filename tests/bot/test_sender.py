@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dispatcher import create_bot
-from bot.sender import OutboxSender
+from bot.sending import OutboxSender
 from nearmiss.settings import Settings
 from storage.models import OutboxMessage, utcnow
 from storage.repositories import OutboxRepository

@@ -15,7 +15,7 @@ import pytest
 from aiogram import Bot
 
 from bot.dispatcher import create_bot
-from bot.sender import OutboxSender
+from bot.sending import OutboxSender
 from nearmiss.settings import Settings
 from storage.db import create_engine, create_sessionmaker
 from storage.models import OutboxMessage
