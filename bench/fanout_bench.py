@@ -33,7 +33,7 @@ from aiogram.methods import TelegramMethod
 
 from bot.dispatcher import create_bot
 from bot.sending import OutboxSender
-from nearmiss.settings import Settings
+from core.settings import Settings
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade_async
 from storage.repositories import OutboxRepository

@@ -15,10 +15,10 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import Translator
 from conversations import CATEGORIES, Msg
+from core.i18n import Translator
+from core.settings import Settings
 from learning.patterns import HEADS_UP
-from nearmiss.settings import Settings
 from storage.models import PatternAlert
 from storage.repositories import (
     CategoryRepository,

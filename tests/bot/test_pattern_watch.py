@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import Translator
 from bot.patterns import PatternWatch
-from nearmiss.settings import locales_dir
+from core.i18n import Translator
+from core.settings import locales_dir
 from storage.models import OutboxMessage, PatternAlert, PatternCheck
 from storage.repositories import GroupRepository, PatternRepository, TeamRepository
 from tests.storage.builders import store_report
