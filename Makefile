@@ -50,6 +50,7 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 # names a server (each test gets a fresh database there, cut from a migrated template).
 test: $(VENV)/.test-deps compile-catalogs $(CHROMIUM) $(AXE)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	NEARMISS_TEST_DATABASE=sqlite $(BIN)/python -m pytest
 	$(if $(NEARMISS_TEST_POSTGRES_URL),NEARMISS_TEST_DATABASE=postgresql $(BIN)/python -m pytest)
 
@@ -58,4 +59,4 @@ catalogs: $(VENV)/.run-deps
 	$(BIN)/python -m nearmiss.catalogs
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

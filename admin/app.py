@@ -20,7 +20,7 @@ from admin.errors import install_error_pages
 from admin.figures import local_time
 from admin.governance_pdf import GovernancePdfs
 from admin.headers import SecurityHeadersMiddleware
-from admin.i18n import AdminText
+from admin.i18n import AdminText, SpokenTemplates
 from admin.landing import NearmissAdmin
 from admin.limits import BodyLimitMiddleware
 from admin.origin import ConfiguredOriginMiddleware
@@ -64,8 +64,8 @@ def create_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession
     admin = NearmissAdmin(app, session_maker=sessionmaker, title="nearmiss", base_url="/admin",
                           templates_dir=str(HERE / "templates"), authentication_backend=auth,
                           authorization_backend=RoleGrants())
-    auth.templates = admin.templates
     _install_text(admin, text)
+    auth.templates = admin.templates
     install_error_pages(admin, text)
     # Times as the organisation's clock shows them, the zone dates like "When" are in.
     admin.templates.env.filters["local_time"] = partial(local_time, zone=settings.zone)
@@ -104,17 +104,9 @@ def _install_guards(app: FastAPI, settings: Settings) -> None:
 
 def _install_text(admin: NearmissAdmin, text: AdminText) -> None:
     """Every admin page, SQLAdmin's included, speaks through our catalogs."""
-    env = admin.templates.env
-    env.globals["_"] = text
-    env.filters["urlencode_except"] = _urlencode_except
-    original = admin.templates.TemplateResponse
-
-    async def respond(request: Request, name: str, context: dict | None = None,
-                      **kwargs: Any) -> Any:
-        text.use_request(request)
-        return await original(request, name, context or {}, **kwargs)
-
-    admin.templates.TemplateResponse = respond  # type: ignore[method-assign]
+    admin.templates = SpokenTemplates(admin.templates, text)
+    admin.templates.env.globals["_"] = text
+    admin.templates.env.filters["urlencode_except"] = _urlencode_except
 
 
 def _urlencode_except(query: Any, name: str) -> str:

@@ -106,8 +106,8 @@ async def _deliveries(session: AsyncSession, escalations: Sequence[Escalation]
     contacts = await session.scalars(select(TeamContact).where(
         TeamContact.team_id.in_({e.team_id for e in escalations})).order_by(TeamContact.id))
     names: dict[tuple[int, int], TeamContact] = {}
-    for contact in contacts:
-        names.setdefault((contact.team_id, contact.telegram_user_id), contact)
+    for known in contacts:
+        names.setdefault((known.team_id, known.telegram_user_id), known)
     parts: dict[tuple[int, int], list[OutboxMessage]] = {}
     for row in rows:
         parts.setdefault((by_batch[row.batch].id, row.chat_id), []).append(row)

@@ -7,7 +7,7 @@ links to the reports list filtered to the reports behind it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -50,8 +50,16 @@ class ReportLinks:
     def to(self, *, date_from: date | None = None, date_to: date | None = None,
            **filters: str | int) -> str:
         """The list filtered by `filters`, within the scope's period (or the dates given)."""
-        start = date_from or self.scope.date_from
-        end = date_to or self.scope.date_to
+        return self._address(filters, date_from or self.scope.date_from,
+                             date_to or self.scope.date_to)
+
+    def by(self, key: str, value: str | int) -> str:
+        """The list filtered by one field whose name is data (a chart's grouping), within the
+        scope's period."""
+        return self._address({key: value}, self.scope.date_from, self.scope.date_to)
+
+    def _address(self, filters: Mapping[str, str | int], start: date | None,
+                 end: date | None) -> str:
         query: list[tuple[str, str]] = [(key, str(value)) for key, value in filters.items()]
         if "team" not in filters and self.team is not None:
             query.append(("team", self.team))

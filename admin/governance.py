@@ -194,7 +194,7 @@ def _charts(gov: Governance, _: Callable[..., str], language: str,
         return [(_(names.get(b.key, b.label)), b.count) for b in buckets]
 
     def by_key(key: str, buckets: list[stats.Bucket]) -> list[str | None] | None:
-        return [links.to(**{key: b.key}) for b in buckets] if links else None
+        return [links.by(key, b.key) for b in buckets] if links else None
 
     return {
         "weeks": line_chart(_("Reports per week"),

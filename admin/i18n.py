@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
+from typing import Any
 
+from sqladmin.templating import Jinja2Templates, _TemplateResponse
 from starlette.requests import Request
 
 from core.i18n import Translator
@@ -41,3 +43,19 @@ class AdminText:
     @property
     def language(self) -> str:
         return _language.get()
+
+
+class SpokenTemplates(Jinja2Templates):
+    """SQLAdmin's template engine, choosing the request's language before each page renders,
+    so SQLAdmin's own pages speak through our catalogs as ours do."""
+
+    def __init__(self, engine: Jinja2Templates, text: AdminText) -> None:
+        super().__init__("templates")
+        self.env = engine.env  # SQLAdmin's environment as it configured it, not a new one
+        self.text = text
+
+    async def TemplateResponse(self, request: Request, name: str,
+                               context: dict[str, Any] | None = None,
+                               status_code: int = 200) -> _TemplateResponse:
+        self.text.use_request(request)
+        return await super().TemplateResponse(request, name, context, status_code)

@@ -45,10 +45,11 @@ class Bursts(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject,
                        data: dict[str, Any]) -> Any:
-        message = event.message if isinstance(event, Update) else None
-        if message is None or message.chat.type != "private":
+        if not isinstance(event, Update) or event.message is None \
+                or event.message.chat.type != "private":
             return await handler(event, data)
-        chat_id, update_id = message.chat.id, event.update_id  # type: ignore[union-attr]
+        message, update_id = event.message, event.update_id
+        chat_id = message.chat.id
         if message.media_group_id is not None and self._seen_album(chat_id,
                                                                    message.media_group_id):
             return None  # the album's first message was answered

@@ -77,6 +77,8 @@ class KeepResponseTypes(BaseRequestMiddleware):
                        method: TelegramMethod[Any]) -> Any:
         returning = method.__returning__
         if returning not in self.kept:
+            # A model parametrised by a type known only at run time (as aiogram builds it),
+            # which a type checker cannot follow.
             self.kept[returning] = Response[returning]  # type: ignore[valid-type]
         return await make_request(bot, method)
 

@@ -38,6 +38,10 @@ class ChatIs(Filter):
         self.types = frozenset(types)
 
     async def __call__(self, event: TelegramObject) -> bool:
+        return self.in_chat(event)
+
+    def in_chat(self, event: object) -> bool:
+        """Whether `event` (any object, None included) has a chat of one of these types."""
         chat = getattr(event, "chat", None)
         return chat is not None and chat.type in self.types
 
@@ -49,7 +53,7 @@ class TappedIn(ChatIs):
     """A button tapped on a message in a chat of one of these types."""
 
     async def __call__(self, event: TelegramObject) -> bool:
-        return await super().__call__(getattr(event, "message", None))
+        return self.in_chat(getattr(event, "message", None))
 
 
 class Data(Filter):

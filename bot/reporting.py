@@ -6,6 +6,8 @@ What happens when a draft escalates or is submitted is in bot/submitting.py.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
+from typing import TypeVar
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup, Message
@@ -26,6 +28,7 @@ from conversations import (
 )
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 NOT_MODIFIED = "message is not modified"  # Telegram's words when an edit changes nothing
 
 EARLY = N_("I received this message before I asked the question above, so I have not taken "
@@ -158,9 +161,9 @@ def _keyboard_of(message: Message, markup: InlineKeyboardMarkup | None) -> EditM
                       reply_markup=markup)
 
 
-async def _quietly(call: object) -> None:
+async def _quietly(call: Awaitable[_T]) -> None:
     """Changing a toggle's ticks may fail (too old, deleted); the flow goes on."""
     try:
-        await call  # type: ignore[misc]
+        await call
     except TelegramBadRequest as error:
         log.debug("could not change a message's buttons: %s", error)

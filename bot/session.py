@@ -20,7 +20,7 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import TelegramMethod
 from aiohttp import FormData
-from aiohttp.payload import BytesPayload
+from aiohttp.payload import BytesPayload, Payload
 
 from core.log_redaction import REDACTED, secret_forms
 
@@ -48,7 +48,19 @@ class JsonSession(AiohttpSession):
         body = self.json_body(bot, method)
         if body is None:  # a file: prepared again as aiogram's form (uploads are rare)
             return super().build_form_data(bot, method)
-        return BytesPayload(body, content_type="application/json")  # type: ignore[return-value]
+        return JsonForm(body)
+
+
+class JsonForm(FormData):
+    """The "form" aiogram's session hands aiohttp, holding a JSON body: aiohttp calls a
+    FormData for the payload it sends, and this one answers with the JSON."""
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__()
+        self.body = body
+
+    def __call__(self) -> Payload:
+        return BytesPayload(self.body, content_type="application/json")
 
 
 class HideToken(BaseRequestMiddleware):

@@ -17,7 +17,7 @@ from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 from bot.bursts import never
 from bot.middlewares import Repos, commit_pending
 from bot.rendering import render
-from bot.replies import EditMarkup, SendText, Sent
+from bot.replies import EditMarkup, SendText, Sent, send_text
 from conversations import (
     CATEGORY_LIST,
     PLACES,
@@ -78,7 +78,7 @@ class Turn:
         """Send one message: `msg` and any `more` as paragraphs, after committing."""
         text = "\n\n".join(self.tr.text(part, self.language) for part in (msg, *more))
         await self.commit_before_speaking()
-        return await self.bot(SendText(chat_id=self.chat_id, text=text, **kwargs))
+        return await send_text(self.bot, SendText(chat_id=self.chat_id, text=text, **kwargs))
 
     async def show(self, prompt: Prompt, *lead: Msg) -> Sent:
         """Send a question with its buttons, after committing, `lead` as paragraphs before it;
@@ -87,8 +87,8 @@ class Turn:
         text = "\n\n".join([*(self.tr.text(part, self.language) for part in lead),
                              rendered.text])
         await self.commit_before_speaking()
-        return await self.bot(SendText(chat_id=self.chat_id, text=text,
-                                       reply_markup=rendered.markup))
+        return await send_text(self.bot, SendText(chat_id=self.chat_id, text=text,
+                                                  reply_markup=rendered.markup))
 
     async def acknowledge(self, query: CallbackQuery, msg: Msg | None = None, *,
                           shown: str | None = None) -> None:

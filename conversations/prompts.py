@@ -82,11 +82,7 @@ def step_prompt(step: Step, answers: dict[str, Any], ctx: Context, *, position: 
     choices = step.choices(ctx)
     lines: list[Line] = [Msg(N_("Question {number} of {total}"),
                              {"number": position, "total": len(STEPS)})]
-    typed_only = not choices and step.typed_question is not None
-    question = step.typed_question if typed_only else step.question
-    if step.incident_question is not None and is_incident(answers):
-        question = step.incident_question
-    lines.append(Msg(question))
+    lines.append(Msg(_question(step, answers, choices_shown=bool(choices))))
     answered = step.id in answers
     if answered:
         lines.append(Field(Msg(N_("Your answer so far")), display(step.id, answers[step.id])))
@@ -96,6 +92,16 @@ def step_prompt(step: Step, answers: dict[str, Any], ctx: Context, *, position: 
     rows = [tuple(buttons[i:i + step.columns]) for i in range(0, len(buttons), step.columns)]
     rows.extend(_extra_rows(step, answered, position, reviewing))
     return Prompt(step.id, tuple(lines), tuple(rows), notice)
+
+
+def _question(step: Step, answers: dict[str, Any], *, choices_shown: bool) -> str:
+    """The question's wording: the incident wording once the answers make it an incident, the
+    typed wording when no choices are shown (and the step has one), else the usual wording."""
+    if step.incident_question is not None and is_incident(answers):
+        return step.incident_question
+    if not choices_shown and step.typed_question is not None:
+        return step.typed_question
+    return step.question
 
 
 def _extra_rows(step: Step, answered: bool, position: int,

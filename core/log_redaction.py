@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -50,19 +51,21 @@ def install(token: str | None) -> None:
             _secrets.append(form)
     _secrets.sort(key=len, reverse=True)
     factory = logging.getLogRecordFactory()
-    if not getattr(factory, "redacting", False):
-        logging.setLogRecordFactory(_redacting(factory))
+    if not isinstance(factory, _Redacting):
+        logging.setLogRecordFactory(_Redacting(factory))
 
 
-def _redacting(make: Any) -> Any:
-    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record: logging.LogRecord = make(*args, **kwargs)
+class _Redacting:
+    """A log record factory: the records `make` makes, with the secrets taken out."""
+
+    def __init__(self, make: Callable[..., logging.LogRecord]) -> None:
+        self.make = make
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self.make(*args, **kwargs)
         if _secrets:
             _clean(record)
         return record
-
-    factory.redacting = True  # type: ignore[attr-defined]
-    return factory
 
 
 def _clean(record: logging.LogRecord) -> None:

@@ -31,14 +31,15 @@ class SharedParts:
 
 def compose_flash(parts: SharedParts, _: Gettext) -> tuple[str, str]:
     """A draft title and plain-text body for the reviewer to edit before approving."""
-    if not (parts.redacted_summary or "").strip():
+    summary = (parts.redacted_summary or "").strip()
+    if not summary:
         raise NotReadyToShare(N_("Write the redacted summary first: bulletins share only that, "
                                  "never the worker's own words."))
     title = _("Learning from a near miss: {category}", category=parts.category)
-    sections = [_("What nearly happened: {summary}", summary=parts.redacted_summary.strip())]
-    if (parts.redacted_prevented or "").strip():
-        sections.append(_("How it was prevented: {prevented}",
-                          prevented=parts.redacted_prevented.strip()))
+    sections = [_("What nearly happened: {summary}", summary=summary)]
+    prevented = (parts.redacted_prevented or "").strip()
+    if prevented:
+        sections.append(_("How it was prevented: {prevented}", prevented=prevented))
     if parts.actions:
         lines = "\n".join(f"• {action.strip()}" for action in parts.actions)
         sections.append(_("What we are changing:") + "\n" + lines)

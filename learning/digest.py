@@ -102,16 +102,22 @@ def _counts(_: Gettext, data: DigestData) -> list[str]:
 def _learning(_: Gettext, data: DigestData) -> list[str]:
     sections = []
     if data.actions:
-        sections.append(_section(_text(_, N_("You said, we did")), [
-            _text(_, N_("{action}: {evidence}"), action=a.description.strip(),
-                  evidence=a.evidence.strip()) if (a.evidence or "").strip()
-            else html.escape(a.description.strip(), quote=False)
-            for a in data.actions]))
+        sections.append(_section(_text(_, N_("You said, we did")),
+                                 [_done(_, action) for action in data.actions]))
     summaries = [s.strip() for s in data.learning if s.strip()][:LEARNING_POINTS]
     if summaries:
         sections.append(_section(_text(_, N_("What we learned")),
                                  [html.escape(s, quote=False) for s in summaries]))
     return sections
+
+
+def _done(_: Gettext, action: CompletedAction) -> str:
+    """One completed action, with the reviewer's evidence when there is any."""
+    evidence = (action.evidence or "").strip()
+    if not evidence:
+        return html.escape(action.description.strip(), quote=False)
+    return _text(_, N_("{action}: {evidence}"), action=action.description.strip(),
+                 evidence=evidence)
 
 
 def compose_digest(data: DigestData, _: Gettext) -> str:

@@ -31,12 +31,16 @@ def with_retention(job: RetentionJob, inner: Lifespan) -> Lifespan:
 
 
 def build_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], *,
-              with_bot: bool, webhook_secret: str | None = None) -> tuple[FastAPI, BotInApp]:
-    """The admin app with the bot, retention job (and, in webhook mode, the route) inside."""
+              with_bot: bool, webhook_secret: str | None = None,
+              engine: AsyncEngine | None = None) -> tuple[FastAPI, BotInApp]:
+    """The admin app with the bot, retention job (and, in webhook mode, the route) inside;
+    `engine`, when given, is disposed at the end of the app's lifespan."""
     from admin.app import create_app
 
     bot = BotInApp(settings, sessionmaker, enabled=with_bot, webhook_secret=webhook_secret)
     lifespan = with_retention(RetentionJob(sessionmaker), bot.lifespan)
+    if engine is not None:
+        lifespan = disposing(engine, lifespan)
     app = create_app(settings, sessionmaker, lifespan=lifespan, status=bot.status)
     bot.install(app)
     return app, bot
@@ -60,8 +64,7 @@ def worker_app() -> FastAPI:
     engine = create_engine(settings.database_url)
     app, _ = build_app(settings, create_sessionmaker(engine),
                        with_bot=settings.token_problem() is None,
-                       webhook_secret=shared_secret(admin_secret(settings)))
-    app.router.lifespan_context = disposing(engine, app.router.lifespan_context)
+                       webhook_secret=shared_secret(admin_secret(settings)), engine=engine)
     memory.settle()
     return app
 
@@ -97,8 +100,7 @@ async def serve(settings: Settings, *, with_bot: bool) -> None:
 
     engine = create_engine(settings.database_url)
     sessionmaker = create_sessionmaker(engine)
-    app, _ = build_app(settings, sessionmaker, with_bot=with_bot)
-    app.router.lifespan_context = disposing(engine, app.router.lifespan_context)
+    app, _ = build_app(settings, sessionmaker, with_bot=with_bot, engine=engine)
     config = uvicorn.Config(app, host=settings.admin_host, port=settings.admin_port,
                             log_level=settings.log_level.lower(), lifespan="on")
     memory.settle()

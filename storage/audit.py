@@ -91,11 +91,11 @@ def _after_flush(session: Session, context: UOWTransaction) -> None:
         )
 
 
-def _changes(session: Session, obj: Any) -> list[dict[str, Any]]:
+def _changes(session: Session, obj: object) -> list[dict[str, Any]]:
     """Return the audit entries of one modified report or action."""
     if not isinstance(obj, Report | Action):
         return []
-    state = inspect(obj)
+    state: InstanceState[Any] = inspect(obj)
     columns = _column_changes(session, state)
     fields = {key: (display(b), display(a)) for key, (b, a) in columns.items()}
     if isinstance(obj, Report):
@@ -155,6 +155,7 @@ def _stored(session: Session, state: InstanceState[Any], keys: list[str]) -> dic
     """Return the values of some columns as the database holds them."""
     columns = [state.mapper.columns[key] for key in keys]
     (pk,) = state.mapper.primary_key
+    assert state.identity is not None  # a changed object is persistent: it has its key
     query = select(*columns).where(pk == state.identity[0])
     row = session.connection().execute(query).one()
     return dict(zip(keys, row, strict=True))

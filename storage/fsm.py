@@ -17,7 +17,7 @@ from aiogram.fsm.storage.base import (
     StateType,
     StorageKey,
 )
-from sqlalchemy import bindparam, delete, insert, literal_column, select, update
+from sqlalchemy import BindParameter, bindparam, delete, insert, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import hot
@@ -112,7 +112,8 @@ _DROP_EMPTY = delete(_FSM).where(_FSM.c.key == bindparam("k"), _FSM.c.state.is_(
                                  _FSM.c.data.is_(None))
 # An update's own writes (storage/hot/): whole rows, deferred until they are due.
 _READ_HOT = hot.Hot(_READ)
-_ROW = {"state": bindparam("state"), "data": bindparam("data"), "updated_at": bindparam("now")}
+_ROW: dict[str, BindParameter[Any]] = {
+    "state": bindparam("state"), "data": bindparam("data"), "updated_at": bindparam("now")}
 _INSERT_ROW = hot.Hot(insert(_FSM).values(key=bindparam("k"), **_ROW))
 _UPDATE_ROW = hot.Hot(update(_FSM).where(_FSM.c.key == bindparam("k")).values(**_ROW))
 _DROP_ROW = hot.Hot(delete(_FSM).where(_FSM.c.key == bindparam("k")))

@@ -78,7 +78,9 @@ def loop_connector(url: URL, *, busy_timeout_ms: int) -> Callable[[], Any]:
     args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(url)
 
     async def connect() -> LoopConnection:
-        connector = partial(sqlite3.connect, *args, **kwargs)
-        return await LoopConnection(connector, busy_timeout_ms=busy_timeout_ms)
+        connection = LoopConnection(partial(sqlite3.connect, *args, **kwargs),
+                                    busy_timeout_ms=busy_timeout_ms)
+        await connection  # starts its thread and opens the file
+        return connection
 
     return connect

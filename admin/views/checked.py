@@ -13,6 +13,7 @@ from typing import Any
 
 from sqladmin import ModelView
 from sqladmin.helpers import object_identifier_values
+from sqladmin.models import ModelViewMeta
 from sqlalchemy import BigInteger, Select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,18 +24,17 @@ from conversations import N_
 NO_RECORDS = N_("Choose the records to delete.")
 
 
-class CheckedKeys:
-    """Mixed in before a ModelView: refuses malformed keys and search text."""
-
-    model: Any
-    pk_columns: list[Any]
+class CheckedKeys(ModelView):
+    """Put in front of a registered ModelView (see checked()): refuses malformed keys and
+    search text. A ModelView itself without a model (SQLAdmin then registers nothing), so the
+    methods it wraps are known to it; in front of `view`, super() reaches `view`'s own."""
 
     def is_accessible(self, request: Request) -> bool:
         """SQLAdmin's delete route reads `pks` after asking this and fails without it (a
         request its own page never sends): refused here as a bad request instead."""
         if request.method == "DELETE" and "pks" not in request.query_params:
             raise params.BadParameter(NO_RECORDS)
-        return super().is_accessible(request)  # type: ignore[misc]
+        return super().is_accessible(request)
 
     def key_is_valid(self, identifier: Any) -> bool:
         """Whether the path's key could name a row: the key columns' types, within range."""
@@ -48,26 +48,26 @@ class CheckedKeys:
     async def get_object_for_details(self, request: Request) -> Any:
         if not self.key_is_valid(request.path_params.get("pk")):
             return None  # SQLAdmin answers 404
-        return await super().get_object_for_details(request)  # type: ignore[misc]
+        return await super().get_object_for_details(request)
 
     async def get_object_for_edit(self, request: Request) -> Any:
         if not self.key_is_valid(request.path_params.get("pk")):
             return None
-        return await super().get_object_for_edit(request)  # type: ignore[misc]
+        return await super().get_object_for_edit(request)
 
     async def get_object_for_delete(self, value: Any) -> Any:
         if not self.key_is_valid(value):
             return None
-        return await super().get_object_for_delete(value)  # type: ignore[misc]
+        return await super().get_object_for_delete(value)
 
     async def get_object_filepath(self, identifier: str, column_name: str) -> Any:
         """A stored file's path; 404 when there is no such row (SQLAdmin would fail on None)."""
         if await self.get_object_for_delete(identifier) is None:
             raise HTTPException(status_code=404)
-        return await super().get_object_filepath(identifier, column_name)  # type: ignore[misc]
+        return await super().get_object_filepath(identifier, column_name)
 
     def search_query(self, stmt: Select, term: str) -> Select:
-        return super().search_query(stmt, params.searchable(term))  # type: ignore[misc]
+        return super().search_query(stmt, params.searchable(term))
 
 
 def _fits(column: Any, value: Any) -> bool:
@@ -83,4 +83,4 @@ def _fits(column: Any, value: Any) -> bool:
 
 def checked(view: type[ModelView]) -> type[ModelView]:
     """A subclass of the model view `view` with CheckedKeys in front; same identity and name."""
-    return type(view)(view.__name__, (CheckedKeys, view), {"__module__": view.__module__})
+    return ModelViewMeta(view.__name__, (CheckedKeys, view), {"__module__": view.__module__})

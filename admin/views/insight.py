@@ -84,7 +84,7 @@ class DashboardView(_Insight):
             return charts.bar_chart(title, items, empty=empty, links=hrefs)
 
         def by_key(key: str, buckets: list[stats.Bucket]) -> list[str | None]:
-            return [links.to(**{key: b.key}) for b in buckets]
+            return [links.by(key, b.key) for b in buckets]
 
         empty = _("No reports in this period")
         places = summary.by_place[:15]

@@ -24,6 +24,7 @@ from admin.views.redaction import suggest
 from conversations import N_
 from storage.models import Report, ReportIdentity
 from storage.repositories import (
+    UNSET,
     ActionRepository,
     AuditRepository,
     CategoryRepository,
@@ -156,13 +157,14 @@ class ReportsView(BaseView):
                 flash(request, self.services.text(str(problem)), category="error")
                 return _back_to(request, report)
             done_now = status == "done" and action.status != "done"
+            owner_name, owner_user_id = owner if owner else (UNSET, UNSET)
             await ActionRepository(session).update(
                 action, status=status, today=date.today(),
                 outcome_evidence=str(form.get("outcome_evidence", "")).strip() or None,
                 completed_date=parse_date(form.get("completed_date")) or action.completed_date,
                 due_date=parse_date(form.get("due_date")) or action.due_date,
                 recheck_by=parse_date(form.get("recheck_by")) or action.recheck_by,
-                **({"owner": owner[0], "owner_user_id": owner[1]} if owner else {}))
+                owner=owner_name, owner_user_id=owner_user_id)
             if done_now:
                 await on_action_done(session, report, action, self.services.text)
         flash(request, self.services.text("Action updated."), category="success")

@@ -17,17 +17,22 @@ NOTICE_LIMIT = 200  # characters in answerCallbackQuery's text
 
 
 async def report_command(message: Message, turn: Turn) -> None:
-    """Start a report, or carry on with the one in progress (whatever else was asked since)."""
+    await start_report(turn)
+
+
+async def report_button(query: CallbackQuery, turn: Turn) -> None:
+    await turn.acknowledge(query)
+    await start_report(turn)
+
+
+async def start_report(turn: Turn) -> None:
+    """Start a report, or carry on with the one in progress (whatever else was asked since);
+    someone in no team is asked for their team's code first."""
     no_team = turn.reporter is None or turn.reporter.team_id is None
     if no_team and await turn.draft() is None:
         await ask_for_code(turn)
         return
     await begin(turn)
-
-
-async def report_button(query: CallbackQuery, turn: Turn) -> None:
-    await turn.acknowledge(query)
-    await report_command(query.message, turn)  # type: ignore[arg-type]
 
 
 async def cancel_command(message: Message, turn: Turn) -> None:

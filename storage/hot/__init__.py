@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.util import await_only
 
 from storage.hot.wire import INTEGRITY_ERRORS, Collector, Driver, Hot, Insert, Raw, Write
+from storage.written import changed_rows
 
 __all__ = ["INTEGRITY_ERRORS", "Hot", "Insert", "Statements", "Write", "commit", "defer",
            "enable", "enabled", "first", "install", "remember", "rows", "transaction", "write",
@@ -194,7 +195,7 @@ class _Through:
 
     async def run(self, hot: Hot, params: Mapping[str, Any]) -> int:
         result = await self.session.execute(hot.statement, params)
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return changed_rows(result)
 
     async def rows(self, hot: Hot, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in await self.session.execute(hot.statement, params)]

@@ -17,13 +17,16 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import SessionTransaction
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import Select, TextualSelect, UpdateBase
+from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 from sqlalchemy.sql.selectable import ReturnsRows
 from sqlalchemy.util import greenlet_spawn
 
 from storage.hot.pool import pool_for
 
 Processor = Callable[[Any], Any] | None
+Statement = Select[Any] | TextualSelect | UpdateBase  # a SELECT (built or written), or a write
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ class _Compiled:
 class Hot:
     """A statement compiled once per dialect, to run on the driver connection."""
 
-    def __init__(self, statement: ClauseElement) -> None:
+    def __init__(self, statement: Statement) -> None:
         self.statement = statement
         self._compiled: dict[str, _Compiled] = {}
 
@@ -48,8 +51,10 @@ class Hot:
         return compiled
 
 
-def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
+def _compile(statement: Statement, dialect: Dialect) -> _Compiled:
     compiled = statement.compile(dialect=dialect)
+    if not isinstance(compiled, SQLCompiler):  # a statement compiles with the SQL compiler
+        raise TypeError(f"{type(statement).__name__} did not compile to SQL")
     names = tuple(compiled.positiontup or ())
     binds = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
                   for name in names)
@@ -67,9 +72,10 @@ class Insert(Hot):
 
     def __init__(self, table: Table, columns: Collection[str],
                  returning: Sequence[Column[Any]] = ()) -> None:
-        self._defaults = {column.key: column.default for column in table.columns
-                          if column.key not in columns and column.default is not None
-                          and (column.default.is_scalar or column.default.is_callable)}
+        self._defaults = {
+            column.key: column.default for column in table.columns
+            if column.key not in columns
+            and isinstance(column.default, ScalarElementColumnDefault | CallableColumnDefault)}
         statement = insert(table).values({
             name: bindparam(name, type_=table.columns[name].type)
             for name in (*columns, *self._defaults)})
@@ -77,8 +83,11 @@ class Insert(Hot):
 
     def values(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """The statement's parameters: `given`, and the defaults of the other columns."""
-        defaults = {name: default.arg(None) if default.is_callable else default.arg
-                    for name, default in self._defaults.items()}  # type: ignore[attr-defined]
+        # A callable default takes SQLAlchemy's execution context, and there is none here:
+        # SQLAlchemy wraps a default of no arguments (all of ours) to take one it never reads.
+        defaults = {name: default.arg(None)  # type: ignore[arg-type]
+                    if isinstance(default, CallableColumnDefault) else default.arg
+                    for name, default in self._defaults.items()}
         return {**defaults, **given}
 
 

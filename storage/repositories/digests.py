@@ -12,6 +12,7 @@ from storage.dialects import upsert_insert
 from storage.models import Action, DigestRun, Report, Team, utcnow
 from storage.stats import THEME_WINDOW_DAYS, repeat_themes, summary
 from storage.stats_results import StatsScope
+from storage.written import changed_rows
 
 LEARNING_STATUSES = ("actions_agreed", "closed")
 _LEARNING_POINTS = 2
@@ -74,7 +75,7 @@ class DigestRepository:
             created_at=utcnow())
         statement = insert.on_conflict_do_nothing(index_elements=["team_id", "period_start"])
         result = await self.session.execute(statement)
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return changed_rows(result) == 1
 
     async def last_run(self, *, team_id: int, sent: bool | None = None) -> DigestRun | None:
         """Return the team's latest recorded period (only sent ones if sent=True), or None."""

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import GroupLink, LinkCode, OutboxMessage
 from storage.repositories.teams import new_join_code, normalise_code
+from storage.written import changed_rows
 
 LINK_CODE_VALID_FOR = timedelta(days=7)
 _CODE_ATTEMPTS = 10
@@ -44,7 +45,7 @@ class GroupRepository:
                    LinkCode.expires_at > now)
             .values(used_at=now, used_chat_id=chat_id)
             .execution_options(synchronize_session=False))
-        if spent.rowcount != 1:  # type: ignore[attr-defined]
+        if changed_rows(spent) != 1:
             return None
         row = await self.session.scalar(select(LinkCode).where(LinkCode.code == normalised))
         if row is not None:

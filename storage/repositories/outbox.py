@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core.split import split_message
 from storage.dialects import upsert_insert
 from storage.models import OutboxMessage, utcnow
+from storage.written import changed_rows
 
 ERROR_LENGTH = 500  # the width of outbox.error
 _INSERT_CHUNK = 500
@@ -142,7 +143,7 @@ class OutboxRepository:
             .execution_options(synchronize_session=False)
         )
         result = await self.session.execute(statement)
-        return int(getattr(result, "rowcount", 0) or 0)
+        return changed_rows(result)
 
 
 def claim_statement(dialect: str, *, worker: str, now: datetime, limit: int) -> Any:

@@ -38,9 +38,10 @@ _CREATE = hot.Hot(insert(_REPORTERS).values(
     created_at=bindparam("now"), updated_at=bindparam("now")).returning(_REPORTERS.c.id))
 _CHANGEABLE = ("team_id", "language")
 # One UPDATE for each set of fields a change may name (only those are written), and the time.
-_UPDATES = {names: hot.Hot(update(_REPORTERS).where(_REPORTERS.c.id == bindparam("reporter"))
-                           .values({name: bindparam(name) for name in (*names, "updated_at")}))
-            for names in (("team_id",), ("language",), _CHANGEABLE)}
+_UPDATES: dict[tuple[str, ...], hot.Hot] = {
+    names: hot.Hot(update(_REPORTERS).where(_REPORTERS.c.id == bindparam("reporter"))
+                   .values({name: bindparam(name) for name in (*names, "updated_at")}))
+    for names in (("team_id",), ("language",), _CHANGEABLE)}
 
 
 class ReporterRepository:
@@ -86,13 +87,17 @@ class ReporterRepository:
         reporter as it now is. In a bot update the change is written with the update's other
         writes, at its commit (hot.write_later): nothing in an update reads its reporter
         back."""
-        fields = {name: value for name, value in zip(_CHANGEABLE, (team_id, language),
-                                                     strict=True) if value is not UNSET}
-        if not fields:
+        params: dict[str, object] = {"reporter": reporter.id, "updated_at": utcnow()}
+        if team_id is not UNSET:
+            params["team_id"] = team_id
+        if language is not UNSET:
+            params["language"] = language
+        changed = tuple(name for name in _CHANGEABLE if name in params)
+        if not changed:
             return reporter
-        await hot.write_later(self.session, _UPDATES[tuple(fields)],
-                              {"reporter": reporter.id, "updated_at": utcnow(), **fields})
-        return replace(reporter, **fields)
+        await hot.write_later(self.session, _UPDATES[changed], params)
+        return replace(reporter, team_id=reporter.team_id if team_id is UNSET else team_id,
+                       language=reporter.language if language is UNSET else language)
 
 
 def _row(row: Row[Any] | tuple[Any, ...] | None) -> ReporterRow | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import SignInFailure
@@ -71,8 +71,8 @@ class SignInFailureRepository:
         return [RepeatedFailures(email, total, clients, latest)
                 for email, total, clients, latest in await self.session.execute(query)]
 
-    async def _count(self, condition: object, since: datetime) -> Failures:
+    async def _count(self, condition: ColumnElement[bool], since: datetime) -> Failures:
         query = (select(func.count(SignInFailure.id), func.max(SignInFailure.failed_at))
-                 .where(condition, SignInFailure.failed_at >= since))  # type: ignore[arg-type]
+                 .where(condition, SignInFailure.failed_at >= since))
         total, latest = (await self.session.execute(query)).one()
         return Failures(total or 0, latest)

@@ -171,7 +171,8 @@ def _pseudonymise_reporters() -> None:
         batch.add_column(sa.Column("telegram_key", sa.String(length=64), nullable=True))
     connection = op.get_bind()
     rows = connection.execute(sa.text("SELECT id, telegram_user_id FROM reporters")).all()
-    secret = op.get_context().config.attributes.get("identity_key") if rows else None
+    config = op.get_context().config  # None when run without a configuration: no key then
+    secret = config.attributes.get("identity_key") if rows and config is not None else None
     if rows and not secret:
         raise RuntimeError("reporters exist: migrate with `nearmiss migrate`, which passes the "
                            "identity key needed to pseudonymise them")
