@@ -39,7 +39,8 @@ there's these they they're this those through to too under until up upon very wa
 we're were weren't what when where which while who whom why will with won't would wouldn't you
 your yours yourself yourselves
 """.split())
-# Words care reports use whatever happened: they say nothing about a cluster.
+# Words care reports use whatever happened: they say nothing about a cluster on their own
+# (a pair such as "agency staff" keeps them, down-weighted).
 FILLER = frozenset("""
 resident residents service user users su sus staff carer carers member colleague colleagues
 shift today yesterday tonight morning evening night day time noticed found nearly almost went
@@ -65,13 +66,15 @@ def cluster_label(members: Sequence[str], background: Sequence[str], *, words: i
     classes = [sum(in_members.values()), sum(in_background.values())]
     average = sum(classes) / max(1, sum(1 for size in classes if size))
     hidden = _capitalised_only(list(members) + list(background))
+    background_use: Counter[str] = Counter(t for terms in background_terms for t in set(terms))
     scores = {term: _weight(term) * used_by[term]
               * math.log(1 + average / (in_members[term] + in_background[term]))
               for term in used_by
-              if used_by[term] >= 2 and not hidden.intersection(term.split())}
+              if used_by[term] >= 2 and not hidden.intersection(term.split())
+              and used_by[term] * len(background) > background_use[term] * len(members)}
     chosen: list[str] = []
     for term in sorted(scores, key=lambda t: (-scores[t], -len(t.split()), t)):
-        if len(chosen) == words:
+        if len(chosen) == words or scores[term] <= 0:
             break
         if not any(set(term.split()) & set(other.split()) for other in chosen):
             chosen.append(term)
@@ -82,8 +85,9 @@ def cluster_label(members: Sequence[str], background: Sequence[str], *, words: i
 
 def _weight(term: str) -> float:
     words = term.split()
-    weight = PAIR_WEIGHT if len(words) > 1 else 1.0
-    return weight * FILLER_WEIGHT if all(word in FILLER for word in words) else weight
+    if len(words) == 1:
+        return 0.0 if term in FILLER else 1.0
+    return PAIR_WEIGHT * (FILLER_WEIGHT if any(word in FILLER for word in words) else 1.0)
 
 
 def _clean(text: str) -> str:
