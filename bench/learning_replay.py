@@ -1,6 +1,7 @@
 """Replay a labelled corpus through the pattern method as a live system sees it, and score it.
 
 Run: python -m bench.learning_replay tests/learning/corpus/tune [--join X] [--floor Y] [--show]
+     python -m bench.learning_replay tests/learning/corpus --record  (writes figures.json)
 
 Reports are taken in time order. Each new report is embedded (`embedding_text` ->
 `embedder().embed`), then `find_patterns` runs with it as the one touching report over every
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -38,7 +41,9 @@ class Row:
 def category_code(value: str) -> str:
     """A corpus category (a code or an English label) as its code; unknown ones kept as given."""
     value = value.strip()
-    return value if value in _LABELS else _CODES.get(value.casefold(), value)
+    if value.casefold() in _LABELS:
+        return value.casefold()
+    return _CODES.get(value.casefold(), value)
 
 
 def read_reports(path: Path) -> list[Row]:
@@ -48,7 +53,7 @@ def read_reports(path: Path) -> list[Row]:
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     teams: dict[str, int] = {}
-    texts = [_text(row) for row in rows]
+    texts = [report_text(row) for row in rows]
     vectors = embedder().embed(texts)
     result = []
     for number, (row, text, vector) in enumerate(zip(rows, texts, vectors, strict=True), 1):
@@ -62,7 +67,7 @@ def read_reports(path: Path) -> list[Row]:
     return result
 
 
-def _text(row: Mapping[str, str]) -> str:
+def report_text(row: Mapping[str, str]) -> str:
     code = category_code(row["category"])
     return embedding_text(what_happened=row["what_happened"], how_prevented=row["how_prevented"],
                           immediate_action=row.get("immediate_action") or None,
@@ -99,20 +104,41 @@ def run(corpus: Path, thresholds: Thresholds | None = None,
     return score(alerts, read_labels(corpus / "labels.csv")), alerts
 
 
+def record(root: Path) -> dict[str, object]:
+    """Replay every half under `root` and write their figures to root/figures.json."""
+    from dataclasses import asdict
+
+    from learning.embedding import model_id
+
+    halves = {half.name: run(half)[0].as_dict()
+              for half in sorted(root.iterdir()) if (half / "labels.csv").exists()}
+    recorded = {"model": model_id(), "thresholds": asdict(Thresholds()), "halves": halves}
+    (root / "figures.json").write_text(json.dumps(recorded, indent=2) + "\n", encoding="utf-8")
+    return recorded
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("corpus", type=Path)
+    parser.add_argument("corpus", type=Path, help="a half (reports.csv, labels.csv) or, with "
+                        "--record, the folder of halves")
     parser.add_argument("--join", type=float)
     parser.add_argument("--floor", type=float)
     parser.add_argument("--show", action="store_true", help="print each alert and each miss")
+    parser.add_argument("--record", action="store_true",
+                        help="replay every half and write figures.json beside them")
     args = parser.parse_args()
+    if args.record:
+        print(json.dumps(record(args.corpus), indent=2))
+        return
     thresholds = Thresholds()
     for name in ("join", "floor"):
         if getattr(args, name) is not None:
             thresholds = replace(thresholds, **{name: getattr(args, name)})
+    started = time.perf_counter()
     figures, alerts = run(args.corpus, thresholds)
     for key, value in figures.as_dict().items():
         print(f"{key}: {value}")
+    print(f"seconds (embedding and replay): {time.perf_counter() - started:.1f}")
     if args.show:
         labels = read_labels(args.corpus / "labels.csv")
         for alert in alerts:

@@ -4,21 +4,26 @@ Pure: the pass hands in each report's day, hour, team, place, category and vecto
 no words) and stores what comes out. Reports are grouped by what they say, whatever their
 category or place; a shared category code or place is never a reason to group.
 
-A pattern is grown from a new (touching) report by average linkage, so it stays coherent:
-a report joins when its mean similarity to the members is at least `join` AND its similarity
-to every member alone is at least `floor`. A chain A~B, B~C, C~D where A and D say different
-things does not become one pattern, because D is far from A. Members all lie within one window
-(the earliest and latest fewer than `window_days` apart).
+Similarity is the cosine of the vectors after taking out the window's mean vector: every care
+report says "a resident", "staff", "nearly", and that shared part makes unrelated reports look
+alike. In a small window the mean is shrunk towards none (`centre`), as it says little there.
 
-The pattern's scope is the narrowest its members share, checked in this order:
-- place: every member at one place of one team;
-- team: one team, 2+ places;
-- time: 2+ teams, every member's hour within one band (`band_hours` consecutive clock hours:
-  times are kept to the hour, so a round at 8 am reads 07:50 and 08:10, which two hours
-  hold and one does not; a three-hour band would join the 7 am wake-up to the 9 am round);
-- organisation: `min_teams`+ teams.
-A set that fits none of them (two teams at different hours) falls back to the touching report's
-own team's members, then to those in its hour band, when enough remain.
+A pattern is grown from a new (touching) report by average linkage, so it stays coherent:
+a report joins when its mean similarity to the members is at least the join threshold AND its
+similarity to every member alone is at least `floor`. A chain A~B, B~C, C~D where A and D say
+different things does not become one pattern, because D is far from A. Members all lie within
+one window (the earliest and latest fewer than `window_days` apart).
+
+The pattern is looked for at the narrowest scope first, each wider one only when the narrower
+found none:
+- among the touching report's own team (`join`): place when every member is at one place,
+  else team;
+- among reports in its hour band across teams (`join_across`): time. A band is `band_hours`
+  consecutive clock hours: times are kept to the hour, so a round at 8 am reads 07:50 and
+  08:10, which two hours hold and one does not; a wider band would join the 7 am wake-up to
+  the 9 am round;
+- among every team's reports (`join_across`): organisation, when `min_teams`+ teams are in it.
+Across teams there are many more reports to be alike by chance, so the join is stricter there.
 
 A steady problem is one pattern that keeps growing: each new report's Found shares members
 with the alert already raised, and `matching_alert` picks that alert to grow.
@@ -54,8 +59,10 @@ class Thresholds:
 
     min_reports: int = 3  # settings.pattern_min_reports
     window_days: int = 30  # settings.pattern_window_days
-    join: float = 0.45  # mean cosine similarity to the members a report needs to join
-    floor: float = 0.35  # cosine similarity to each member alone a report needs to join
+    join: float = 0.25  # mean similarity to the members a report needs to join (one team)
+    join_across: float = 0.31  # the same across teams (more reports, more chance likenesses)
+    floor: float = 0.10  # similarity to each member alone a report needs to join
+    centre: float = 10.0  # the window's size at which its mean is taken out at half weight
     min_teams: int = 3  # teams an organisation pattern spans
     band_hours: int = 2  # consecutive clock hours a time pattern's reports fall in
 
@@ -83,8 +90,7 @@ def find_patterns(items: Sequence[Item], *, touching: Collection[int],
     most ONE Found (its narrowest scope), so a cluster raises one alert, not one per scope."""
     if not items or not touching:
         return []
-    vectors = np.stack([item.vector for item in items]).astype(np.float32, copy=False)
-    days = np.array([item.day.toordinal() for item in items])
+    window = _Window.of(items, thresholds)
     wanted = set(touching)
     seeds = sorted((i for i, item in enumerate(items) if item.report_id in wanted),
                    key=lambda i: (items[i].day, items[i].report_id))
@@ -93,8 +99,7 @@ def find_patterns(items: Sequence[Item], *, touching: Collection[int],
     for seed in seeds:
         if items[seed].report_id in covered:
             continue
-        members = _grow(seed, vectors, days, thresholds)
-        pattern = _scoped([items[i] for i in members], items[seed], thresholds)
+        pattern = _pattern(seed, window, thresholds)
         if pattern is not None:
             found.append(pattern)
             covered |= pattern.report_ids
@@ -103,20 +108,77 @@ def find_patterns(items: Sequence[Item], *, touching: Collection[int],
 
 def matching_alert(found: Found, known: Mapping[int, frozenset[int]]) -> int | None:
     """The known alert (id -> member report ids) this pattern grows, or None when new:
-    the one sharing the most members with it (ties: the oldest id)."""
+    the one sharing the most members with it (ties: the oldest id).
+
+    A pattern grows an alert only when at least half its members are already in it: sharing
+    one report with an older, different cluster does not make the two one alert (that would
+    chain alerts as single linkage chains reports)."""
     best: int | None = None
     best_shared = 0
     for alert_id in sorted(known):
         shared = len(found.report_ids & known[alert_id])
         if shared > best_shared:
             best, best_shared = alert_id, shared
-    return best
+    return best if 2 * best_shared >= len(found.report_ids) else None
 
 
-def _grow(seed: int, vectors: np.ndarray, days: np.ndarray, thresholds: Thresholds) -> list[int]:
-    """The seed and the reports that join it, most alike first (indices into `vectors`)."""
+@dataclass(frozen=True)
+class _Window:
+    """The items as arrays: centred vectors, days, teams and hours."""
+
+    items: Sequence[Item]
+    vectors: np.ndarray
+    days: np.ndarray
+    teams: np.ndarray
+    hours: np.ndarray  # -1 when not known
+
+    @classmethod
+    def of(cls, items: Sequence[Item], thresholds: Thresholds) -> _Window:
+        vectors = np.stack([item.vector for item in items]).astype(np.float32)
+        return cls(items=items, vectors=_centred(vectors, thresholds.centre),
+                   days=np.array([item.day.toordinal() for item in items]),
+                   teams=np.array([item.team_id for item in items]),
+                   hours=np.array([-1 if item.hour is None else item.hour for item in items]))
+
+
+def _centred(vectors: np.ndarray, weight: float) -> np.ndarray:
+    """The vectors less the window's mean (shrunk towards none in a small window), at unit
+    length again: what every report of the window shares says nothing about any one pattern."""
+    if weight <= 0:
+        return vectors
+    mean = vectors.mean(axis=0) * (len(vectors) / (len(vectors) + weight))
+    centred = vectors - mean
+    return centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+
+
+def _pattern(seed: int, window: _Window, thresholds: Thresholds) -> Found | None:
+    """The seed's pattern at the narrowest scope that has one: grown among its own team's
+    reports, else among reports in its hour band, else among every team's."""
+    team = _grow(seed, window.teams == window.teams[seed], window, thresholds, thresholds.join)
+    if len(team) >= thresholds.min_reports:
+        return _classify([window.items[i] for i in team], thresholds)
+    hour = int(window.hours[seed])
+    if hour >= 0:
+        width = thresholds.band_hours
+        bands = [_grow(seed, (window.hours - start) % 24 < width, window, thresholds,
+                       thresholds.join_across)
+                 for start in ((hour - k) % 24 for k in range(width))]
+        band = max(bands, key=len)
+        if len(band) >= thresholds.min_reports and len(set(window.teams[band])) > 1:
+            return _classify([window.items[i] for i in band], thresholds)
+    everyone = _grow(seed, np.ones(len(window.items), dtype=bool), window, thresholds,
+                     thresholds.join_across)
+    if len(set(window.teams[everyone])) >= thresholds.min_teams:
+        return _classify([window.items[i] for i in everyone], thresholds)
+    return None
+
+
+def _grow(seed: int, pool: np.ndarray, window: _Window, thresholds: Thresholds,
+          join: float) -> list[int]:
+    """The seed and the reports of `pool` that join it, most alike first (indices)."""
+    vectors, days = window.vectors, window.days
     to_seed = vectors @ vectors[seed]
-    near = np.abs(days - days[seed]) < thresholds.window_days
+    near = pool & (np.abs(days - days[seed]) < thresholds.window_days)
     near &= to_seed >= thresholds.floor
     near[seed] = False
     candidates = np.flatnonzero(near)
@@ -132,7 +194,7 @@ def _grow(seed: int, vectors: np.ndarray, days: np.ndarray, thresholds: Threshol
         span_ok = (np.maximum(last, days[candidates]) - np.minimum(first, days[candidates])
                    < thresholds.window_days)
         mean = total / len(members)
-        eligible = open_ & span_ok & (lowest >= thresholds.floor) & (mean >= thresholds.join)
+        eligible = open_ & span_ok & (lowest >= thresholds.floor) & (mean >= join)
         if not eligible.any():
             return members
         pick = int(np.argmax(np.where(eligible, mean, -np.inf)))
@@ -142,26 +204,6 @@ def _grow(seed: int, vectors: np.ndarray, days: np.ndarray, thresholds: Threshol
         first, last = min(first, day), max(last, day)
         total += pairwise[pick]
         lowest = np.minimum(lowest, pairwise[pick])
-
-
-def _scoped(members: list[Item], seed: Item, thresholds: Thresholds) -> Found | None:
-    """The members' narrowest shared scope, or the seed's team's or hour band's share of them."""
-    if len(members) < thresholds.min_reports:
-        return None
-    found = _classify(members, thresholds)
-    if found is not None:
-        return found
-    own_team = [item for item in members if item.team_id == seed.team_id]
-    if len(own_team) >= thresholds.min_reports:
-        return _classify(own_team, thresholds)
-    if seed.hour is not None:
-        in_band = [item for item in members if item.hour is not None
-                   and _band_start([seed.hour, item.hour], thresholds.band_hours) is not None]
-        band = _band_start([item.hour for item in in_band if item.hour is not None],
-                           thresholds.band_hours)
-        if len(in_band) >= thresholds.min_reports and band is not None:
-            return _found(in_band, "time", hour=band)
-    return None
 
 
 def _classify(members: list[Item], thresholds: Thresholds) -> Found | None:
@@ -204,6 +246,11 @@ def _found(members: Sequence[Item], scope: str, *, team_id: int | None = None, p
 
 def embedding_text(*, what_happened: str, how_prevented: str, immediate_action: str | None,
                    suggestions: str | None, place: str, category: str) -> str:
-    """The text a report is embedded from (category: its English label; place: as stored)."""
+    """The text a report is embedded from (category: its English label; place: as stored).
+
+    The report's own words only. The place and category names are left out: they are the same
+    words in every report of that place and category, so they made unrelated reports there look
+    alike (on the tune corpus they raised decoys' similarity more than real clusters'), and
+    the pattern's scope already comes from the place and team themselves."""
     parts = [what_happened, how_prevented, immediate_action or "", suggestions or ""]
     return " ".join(part.strip() for part in parts if part and part.strip())

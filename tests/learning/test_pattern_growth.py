@@ -46,9 +46,16 @@ def _found(ids: set[int]) -> Found:
 def test_matching_alert_is_the_one_sharing_most_members_oldest_first() -> None:
     known = {4: frozenset({1, 2}), 7: frozenset({3, 5, 6}), 9: frozenset({10})}
     assert matching_alert(_found({3, 5, 8}), known) == 7
-    assert matching_alert(_found({1, 3, 8}), known) == 4  # one each: the oldest
+    assert matching_alert(_found({1, 2, 3, 5}), known) == 4  # two each: the oldest
     assert matching_alert(_found({20, 21, 22}), known) is None
     assert matching_alert(_found({1, 2, 3}), {}) is None
+
+
+def test_sharing_a_report_with_an_older_cluster_does_not_grow_it() -> None:
+    # Fewer than half its members in the alert: another cluster, a new alert.
+    known = {4: frozenset({1, 2, 3})}
+    assert matching_alert(_found({3, 20, 21}), known) is None
+    assert matching_alert(_found({2, 3, 20, 21}), known) == 4
 
 
 def test_a_steady_problem_stays_one_alert_and_a_widening_one_too() -> None:

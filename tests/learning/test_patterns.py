@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from learning.patterns import Found, Thresholds, find_patterns
+from learning.patterns import Found, Thresholds, embedding_text, find_patterns
 from tests.learning.pattern_cases import DOOR_CODE, KITCHEN, LOOK_ALIKE, START, item
 
 DEFAULT = Thresholds()
@@ -122,3 +122,14 @@ def test_a_pattern_spans_fewer_than_window_days() -> None:
     short = replace(DEFAULT, window_days=10)
     items = [item(i, text, day=(0, 5, 9)[i]) for i, text in enumerate(DOOR_CODE[:3])]
     assert len(find_patterns(items, touching=[2], thresholds=short)) == 1
+
+
+def test_the_embedded_text_is_the_reports_words_without_place_or_category() -> None:
+    def text(place: str, category: str) -> str:
+        return embedding_text(what_happened=" Door code not given. ", how_prevented="Rang on call",
+                              immediate_action=None, suggestions="Text codes to agency",
+                              place=place, category=category)
+
+    assert text("Kitchen", "Environment and equipment") == (
+        "Door code not given. Rang on call Text codes to agency")
+    assert text("Kitchen", "Falls and mobility") == text("Lounge", "Medication")
