@@ -134,7 +134,7 @@ class _Window:
 
     @classmethod
     def of(cls, items: Sequence[Item], thresholds: Thresholds) -> _Window:
-        vectors = np.stack([item.vector for item in items]).astype(np.float32)
+        vectors = np.stack([item.vector for item in items]).astype(np.float32, copy=False)
         return cls(items=items, vectors=_centred(vectors, thresholds.centre),
                    days=np.array([item.day.toordinal() for item in items]),
                    teams=np.array([item.team_id for item in items]),
@@ -154,30 +154,32 @@ def _centred(vectors: np.ndarray, weight: float) -> np.ndarray:
 def _pattern(seed: int, window: _Window, thresholds: Thresholds) -> Found | None:
     """The seed's pattern at the narrowest scope that has one: grown among its own team's
     reports, else among reports in its hour band, else among every team's."""
-    team = _grow(seed, window.teams == window.teams[seed], window, thresholds, thresholds.join)
+    to_seed = window.vectors @ window.vectors[seed]
+    team = _grow(seed, window.teams == window.teams[seed], to_seed, window, thresholds,
+                 thresholds.join)
     if len(team) >= thresholds.min_reports:
         return _classify([window.items[i] for i in team], thresholds)
     hour = int(window.hours[seed])
     if hour >= 0:
         width = thresholds.band_hours
-        bands = [_grow(seed, (window.hours - start) % 24 < width, window, thresholds,
+        bands = [_grow(seed, (window.hours - start) % 24 < width, to_seed, window, thresholds,
                        thresholds.join_across)
                  for start in ((hour - k) % 24 for k in range(width))]
         band = max(bands, key=len)
         if len(band) >= thresholds.min_reports and len(set(window.teams[band])) > 1:
             return _classify([window.items[i] for i in band], thresholds)
-    everyone = _grow(seed, np.ones(len(window.items), dtype=bool), window, thresholds,
+    everyone = _grow(seed, np.ones(len(window.items), dtype=bool), to_seed, window, thresholds,
                      thresholds.join_across)
     if len(set(window.teams[everyone])) >= thresholds.min_teams:
         return _classify([window.items[i] for i in everyone], thresholds)
     return None
 
 
-def _grow(seed: int, pool: np.ndarray, window: _Window, thresholds: Thresholds,
-          join: float) -> list[int]:
-    """The seed and the reports of `pool` that join it, most alike first (indices)."""
+def _grow(seed: int, pool: np.ndarray, to_seed: np.ndarray, window: _Window,
+          thresholds: Thresholds, join: float) -> list[int]:
+    """The seed and the reports of `pool` that join it, most alike first (indices);
+    `to_seed` is every report's similarity to the seed."""
     vectors, days = window.vectors, window.days
-    to_seed = vectors @ vectors[seed]
     near = pool & (np.abs(days - days[seed]) < thresholds.window_days)
     near &= to_seed >= thresholds.floor
     near[seed] = False
