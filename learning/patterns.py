@@ -162,8 +162,9 @@ def _pattern(seed: int, window: _Window, thresholds: Thresholds) -> Found | None
     hour = int(window.hours[seed])
     if hour >= 0:
         width = thresholds.band_hours
-        bands = [_grow(seed, (window.hours - start) % 24 < width, to_seed, window, thresholds,
-                       thresholds.join_across)
+        timed = window.hours >= 0
+        bands = [_grow(seed, timed & ((window.hours - start) % 24 < width), to_seed, window,
+                       thresholds, thresholds.join_across)
                  for start in ((hour - k) % 24 for k in range(width))]
         band = max(bands, key=len)
         if len(band) >= thresholds.min_reports and len(set(window.teams[band])) > 1:

@@ -69,9 +69,14 @@ def test_a_band_is_two_clock_hours_and_goes_round_midnight() -> None:
 
 
 def test_a_report_without_a_time_is_in_no_time_pattern() -> None:
-    items = [item(0, LOOK_ALIKE[0], team=1, hour=8), item(1, LOOK_ALIKE[1], team=2, hour=None),
-             item(2, LOOK_ALIKE[2], team=1, hour=8)]
-    assert find_patterns(items, touching=[0], thresholds=DEFAULT) == []
+    for hour in (8, 23, 0):  # late bands too: a missing hour is not the hour before midnight
+        items = [item(0, LOOK_ALIKE[0], team=1, hour=hour),
+                 item(1, LOOK_ALIKE[1], team=2, hour=None),
+                 item(2, LOOK_ALIKE[2], team=1, hour=hour, place="Office")]
+        assert find_patterns(items, touching=[0], thresholds=DEFAULT) == [], hour
+        items.append(item(3, LOOK_ALIKE[1], team=2, hour=hour, place="Hall"))
+        found = _only(find_patterns(items, touching=[0], thresholds=DEFAULT))
+        assert (found.scope, found.report_ids) == ("time", frozenset({0, 2, 3})), hour
 
 
 def test_unrelated_reports_of_one_category_at_one_place_make_no_pattern() -> None:
