@@ -76,11 +76,16 @@ def cluster_label(members: Sequence[str], background: Sequence[str], *, words: i
     for term in sorted(scores, key=lambda t: (-scores[t], -len(t.split()), t)):
         if len(chosen) == words or scores[term] <= 0:
             break
-        if not any(set(term.split()) & set(other.split()) for other in chosen):
+        if not any(_stems(term) & _stems(other) for other in chosen):
             chosen.append(term)
     shown = _shown_forms(members)
     return ", ".join(" ".join(shown.get(word, word) for word in term.split())
                      for term in chosen)
+
+
+def _stems(term: str) -> set[str]:
+    """The term's words without a plural s, so "sling" and "new slings" are not both shown."""
+    return {word[:-1] if len(word) > 3 and word.endswith("s") else word for word in term.split()}
 
 
 def _weight(term: str) -> float:

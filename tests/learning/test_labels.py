@@ -61,3 +61,10 @@ def test_nothing_shared_gives_an_empty_label() -> None:
     assert cluster_label([OTHERS[0], OTHERS[1], DOOR[3]], DOOR[:3]) == ""
     assert cluster_label([], OTHERS) == ""
     assert cluster_label(DOOR[:1], []) == ""
+
+
+def test_a_word_and_its_plural_are_shown_once() -> None:
+    members = ["The new sling was the wrong size.", "Slings in the cupboard have new colours.",
+               "Sling colour does not match the care plan.", "Two slings mixed up again."]
+    terms = cluster_label(members, OTHERS, words=6).split(", ")
+    assert sum(term in {"sling", "slings"} for term in terms) == 1, terms
