@@ -112,7 +112,8 @@ def record(root: Path) -> dict[str, object]:
 
     halves = {half.name: run(half)[0].as_dict()
               for half in sorted(root.iterdir()) if (half / "labels.csv").exists()}
-    recorded = {"model": model_id(), "thresholds": asdict(Thresholds()), "halves": halves}
+    recorded: dict[str, object] = {"model": model_id(), "thresholds": asdict(Thresholds()),
+                                   "halves": halves}
     (root / "figures.json").write_text(json.dumps(recorded, indent=2) + "\n", encoding="utf-8")
     return recorded
 

@@ -18,6 +18,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
 import csv  # noqa: E402
+import functools  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
@@ -49,7 +50,7 @@ def embedding_ms(count: int) -> list[tuple[float, float]]:
         texts = [report_text(row) for row in csv.DictReader(handle)][:count]
     model = embedder()
     model.embed(texts[:1])
-    return [_timed(lambda text=text: model.embed([text])) for text in texts]
+    return [_timed(functools.partial(model.embed, [text])) for text in texts]
 
 
 def pass_ms(window: int, runs: int = 20) -> list[tuple[float, float]]:
