@@ -1,74 +1,259 @@
-"""Pattern detection: similar near misses repeating close together, found from dates alone.
+"""Patterns by meaning: near misses that say the same thing, repeating close together.
 
-Pure: the repository hands in (report, day, team) sightings and stores what comes out.
-Windows work like the dashboard's repeat themes (storage.stats.theme_runs): a window spans
-fewer than `window_days` days, and overlapping qualifying windows merge into one cluster,
-so a steady problem is one cluster (one alert) rather than a new alert per report.
+Pure: the pass hands in each report's day, hour, team, place, category and vector (no reporter,
+no words) and stores what comes out. Reports are grouped by what they say, whatever their
+category or place; a shared category code or place is never a reason to group.
+
+Similarity is the cosine of the vectors after taking out the window's mean vector: every care
+report says "a resident", "staff", "nearly", and that shared part makes unrelated reports look
+alike. In a small window the mean is shrunk towards none (`centre`), as it says little there.
+
+A pattern is grown from a new (touching) report by average linkage, so it stays coherent:
+a report joins when its mean similarity to the members is at least the join threshold AND its
+similarity to every member alone is at least `floor`. A chain A~B, B~C, C~D where A and D say
+different things does not become one pattern, because D is far from A. Members all lie within
+one window (the earliest and latest fewer than `window_days` apart).
+
+The pattern is looked for at the narrowest scope first, each wider one only when the narrower
+found none:
+- among the touching report's own team (`join`): place when every member is at one place,
+  else team;
+- among reports in its hour band across teams (`join_across`): time. A band is `band_hours`
+  consecutive clock hours: times are kept to the hour, so a round at 8 am reads 07:50 and
+  08:10, which two hours hold and one does not; a wider band would join the 7 am wake-up to
+  the 9 am round;
+- among every team's reports (`join_across`): organisation, when `min_teams`+ teams are in it.
+Across teams there are many more reports to be alike by chance, so the join is stricter there.
+
+A steady problem is one pattern that keeps growing: each new report's Found shares members
+with the alert already raised, and `matching_alert` picks that alert to grow.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from conversations import N_
+import numpy as np
 
-HEADS_UP = N_("Heads-up: {count} near misses about {category} at {place} in the last "
-              "{days} days. Take a moment at handover to talk about it.")
+SCOPES = ("place", "team", "organisation", "time")
 
 
 @dataclass(frozen=True)
-class Sighting:
-    """One report as pattern detection sees it: no words, no reporter."""
+class Item:
+    """One report as the pattern pass sees it: no reporter, no words (but its vector)."""
 
     report_id: int
-    day: date
+    day: date  # occurred_date
+    hour: int | None  # occurred_time.hour, None when the time is not known
     team_id: int
+    place: str  # as stored; compared case-insensitively
+    category: str  # category code
+    vector: np.ndarray  # unit float32 (384,)
 
 
 @dataclass(frozen=True)
-class Cluster:
-    """Reports that repeat within the window; its first report names it for good."""
+class Thresholds:
+    """How many, how close in time and how alike reports must be to make a pattern."""
 
-    first_report_id: int
+    min_reports: int = 3  # settings.pattern_min_reports
+    window_days: int = 30  # settings.pattern_window_days
+    join: float = 0.25  # mean similarity to the members a report needs to join (one team)
+    join_across: float = 0.31  # the same across teams (more reports, more chance likenesses)
+    floor: float = 0.10  # similarity to each member alone a report needs to join
+    centre: float = 10.0  # the window's size at which its mean is taken out at half weight
+    min_teams: int = 3  # teams an organisation pattern spans
+    band_hours: int = 2  # consecutive clock hours a time pattern's reports fall in
+
+
+@dataclass(frozen=True)
+class Found:
+    """One pattern: its members and the narrowest scope they share."""
+
+    scope: str  # "place" | "team" | "organisation" | "time"
     report_ids: frozenset[int]
+    team_id: int | None  # place and team scopes (None otherwise)
+    place: str  # place scope ("" otherwise)
+    hour: int | None  # time scope: the band's first hour (None otherwise)
+    first_report_id: int  # the earliest member by (day, report_id)
     first_date: date
     last_date: date
-    team_ids: frozenset[int]
-
-    @property
-    def count(self) -> int:
-        return len(self.report_ids)
 
 
-def clusters(sightings: Sequence[Sighting], *, min_reports: int, window_days: int,
-             min_teams: int = 1) -> list[Cluster]:
-    """Merge every window holding min_reports+ reports from min_teams+ teams into clusters."""
-    ordered = sorted(sightings, key=lambda s: (s.day, s.report_id))
-    runs: list[list[int]] = []  # [first index, last index] into ordered
-    teams: Counter[int] = Counter()
-    start = 0
-    for end, sighting in enumerate(ordered):
-        teams[sighting.team_id] += 1
-        while (sighting.day - ordered[start].day).days >= window_days:
-            gone = ordered[start].team_id
-            teams[gone] -= 1
-            if not teams[gone]:
-                del teams[gone]
-            start += 1
-        if end - start + 1 < min_reports or len(teams) < min_teams:
+def find_patterns(items: Sequence[Item], *, touching: Collection[int],
+                  thresholds: Thresholds) -> list[Found]:
+    """The patterns among `items` that hold any report in `touching`.
+
+    `items` is every report (of any team) whose day lies within window_days before the earliest
+    touching report and window_days after the latest one. One set of similar reports gives at
+    most ONE Found (its narrowest scope), so a cluster raises one alert, not one per scope."""
+    if not items or not touching:
+        return []
+    window = _Window.of(items, thresholds)
+    wanted = set(touching)
+    seeds = sorted((i for i, item in enumerate(items) if item.report_id in wanted),
+                   key=lambda i: (items[i].day, items[i].report_id))
+    found: list[Found] = []
+    covered: set[int] = set()
+    for seed in seeds:
+        if items[seed].report_id in covered:
             continue
-        if runs and start <= runs[-1][1]:
-            runs[-1][1] = end
-        else:
-            runs.append([start, end])
-    return [_cluster(ordered[a:b + 1]) for a, b in runs]
+        pattern = _pattern(seed, window, thresholds)
+        if pattern is not None:
+            found.append(pattern)
+            covered |= pattern.report_ids
+    return found
 
 
-def _cluster(members: Sequence[Sighting]) -> Cluster:
-    return Cluster(first_report_id=members[0].report_id,
-                   report_ids=frozenset(s.report_id for s in members),
-                   first_date=members[0].day, last_date=members[-1].day,
-                   team_ids=frozenset(s.team_id for s in members))
+def matching_alert(found: Found, known: Mapping[int, frozenset[int]]) -> int | None:
+    """The known alert (id -> member report ids) this pattern grows, or None when new:
+    the one sharing the most members with it (ties: the oldest id).
+
+    A pattern grows an alert only when at least half its members are already in it: sharing
+    one report with an older, different cluster does not make the two one alert (that would
+    chain alerts as single linkage chains reports)."""
+    best: int | None = None
+    best_shared = 0
+    for alert_id in sorted(known):
+        shared = len(found.report_ids & known[alert_id])
+        if shared > best_shared:
+            best, best_shared = alert_id, shared
+    return best if 2 * best_shared >= len(found.report_ids) else None
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The items as arrays: centred vectors, days, teams and hours."""
+
+    items: Sequence[Item]
+    vectors: np.ndarray
+    days: np.ndarray
+    teams: np.ndarray
+    hours: np.ndarray  # -1 when not known
+
+    @classmethod
+    def of(cls, items: Sequence[Item], thresholds: Thresholds) -> _Window:
+        vectors = np.stack([item.vector for item in items]).astype(np.float32, copy=False)
+        return cls(items=items, vectors=_centred(vectors, thresholds.centre),
+                   days=np.array([item.day.toordinal() for item in items]),
+                   teams=np.array([item.team_id for item in items]),
+                   hours=np.array([-1 if item.hour is None else item.hour for item in items]))
+
+
+def _centred(vectors: np.ndarray, weight: float) -> np.ndarray:
+    """The vectors less the window's mean (shrunk towards none in a small window), at unit
+    length again: what every report of the window shares says nothing about any one pattern."""
+    if weight <= 0:
+        return vectors
+    mean = vectors.mean(axis=0) * (len(vectors) / (len(vectors) + weight))
+    centred = vectors - mean
+    return centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+
+
+def _pattern(seed: int, window: _Window, thresholds: Thresholds) -> Found | None:
+    """The seed's pattern at the narrowest scope that has one: grown among its own team's
+    reports, else among reports in its hour band, else among every team's."""
+    to_seed = window.vectors @ window.vectors[seed]
+    team = _grow(seed, window.teams == window.teams[seed], to_seed, window, thresholds,
+                 thresholds.join)
+    if len(team) >= thresholds.min_reports:
+        return _classify([window.items[i] for i in team], thresholds)
+    hour = int(window.hours[seed])
+    if hour >= 0:
+        width = thresholds.band_hours
+        timed = window.hours >= 0
+        bands = [_grow(seed, timed & ((window.hours - start) % 24 < width), to_seed, window,
+                       thresholds, thresholds.join_across)
+                 for start in ((hour - k) % 24 for k in range(width))]
+        band = max(bands, key=len)
+        if len(band) >= thresholds.min_reports and len(set(window.teams[band])) > 1:
+            return _classify([window.items[i] for i in band], thresholds)
+    everyone = _grow(seed, np.ones(len(window.items), dtype=bool), to_seed, window, thresholds,
+                     thresholds.join_across)
+    if len(set(window.teams[everyone])) >= thresholds.min_teams:
+        return _classify([window.items[i] for i in everyone], thresholds)
+    return None
+
+
+def _grow(seed: int, pool: np.ndarray, to_seed: np.ndarray, window: _Window,
+          thresholds: Thresholds, join: float) -> list[int]:
+    """The seed and the reports of `pool` that join it, most alike first (indices);
+    `to_seed` is every report's similarity to the seed."""
+    vectors, days = window.vectors, window.days
+    near = pool & (np.abs(days - days[seed]) < thresholds.window_days)
+    near &= to_seed >= thresholds.floor
+    near[seed] = False
+    candidates = np.flatnonzero(near)
+    if len(candidates) + 1 < thresholds.min_reports:
+        return [seed]
+    pairwise = vectors[candidates] @ vectors[candidates].T
+    total = to_seed[candidates].astype(np.float64)  # summed similarity to the members
+    lowest = to_seed[candidates].copy()  # least similarity to any member
+    open_ = np.ones(len(candidates), dtype=bool)
+    first = last = int(days[seed])
+    members = [seed]
+    while True:
+        span_ok = (np.maximum(last, days[candidates]) - np.minimum(first, days[candidates])
+                   < thresholds.window_days)
+        mean = total / len(members)
+        eligible = open_ & span_ok & (lowest >= thresholds.floor) & (mean >= join)
+        if not eligible.any():
+            return members
+        pick = int(np.argmax(np.where(eligible, mean, -np.inf)))
+        members.append(int(candidates[pick]))
+        open_[pick] = False
+        day = int(days[candidates[pick]])
+        first, last = min(first, day), max(last, day)
+        total += pairwise[pick]
+        lowest = np.minimum(lowest, pairwise[pick])
+
+
+def _classify(members: list[Item], thresholds: Thresholds) -> Found | None:
+    members = sorted(members, key=lambda item: (item.day, item.report_id))
+    teams = {item.team_id for item in members}
+    places = {(item.team_id, item.place.casefold()) for item in members}
+    if len(teams) == 1:
+        team_id = members[0].team_id
+        if len(places) == 1:
+            return _found(members, "place", team_id=team_id, place=members[0].place)
+        return _found(members, "team", team_id=team_id)
+    hours = [item.hour for item in members]
+    if None not in hours:
+        band = _band_start([h for h in hours if h is not None], thresholds.band_hours)
+        if band is not None:
+            return _found(members, "time", hour=band)
+    if len(teams) >= thresholds.min_teams:
+        return _found(members, "organisation")
+    return None
+
+
+def _band_start(hours: Sequence[int], width: int) -> int | None:
+    """The first hour of a band of `width` consecutive clock hours (round the clock) holding
+    every hour given, or None when none does."""
+    present = set(hours)
+    for start in sorted(present):
+        if all((hour - start) % 24 < width for hour in present):
+            return start
+    return None
+
+
+def _found(members: Sequence[Item], scope: str, *, team_id: int | None = None, place: str = "",
+           hour: int | None = None) -> Found:
+    ordered = sorted(members, key=lambda item: (item.day, item.report_id))
+    return Found(scope=scope, report_ids=frozenset(item.report_id for item in ordered),
+                 team_id=team_id, place=place, hour=hour,
+                 first_report_id=ordered[0].report_id, first_date=ordered[0].day,
+                 last_date=ordered[-1].day)
+
+
+def embedding_text(*, what_happened: str, how_prevented: str, immediate_action: str | None,
+                   suggestions: str | None, place: str, category: str) -> str:
+    """The text a report is embedded from (category: its English label; place: as stored).
+
+    The report's own words only. The place and category names are left out: they are the same
+    words in every report of that place and category, so they made unrelated reports there look
+    alike (on the tune corpus they raised decoys' similarity more than real clusters'), and
+    the pattern's scope already comes from the place and team themselves."""
+    parts = [what_happened, how_prevented, immediate_action or "", suggestions or ""]
+    return " ".join(part.strip() for part in parts if part and part.strip())

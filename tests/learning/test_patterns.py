@@ -1,178 +1,140 @@
-"""Pattern alerts: repeating near misses alert once per cluster, per team and organisation."""
+"""Patterns by meaning: reports that say the same thing alert at the narrowest scope they share;
+reports that only share a category and a place do not."""
 
 from __future__ import annotations
 
-import itertools
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from learning.patterns import Found, Thresholds, embedding_text, find_patterns
+from tests.learning.pattern_cases import DOOR_CODE, KITCHEN, LOOK_ALIKE, START, item
 
-from learning.patterns import Sighting, clusters
-from storage.models import PatternAlert, PatternCheck, Report
-from storage.repositories import PatternRepository, ReportRepository, TeamRepository
-from storage.schemas import ReportCreate
-
-START = date(2026, 3, 2)
-_keys = itertools.count()
+DEFAULT = Thresholds()
 
 
-async def _file(session: AsyncSession, team_id: int, day: int, *, place: str = "Kitchen",
-                category: str = "environment") -> Report:
-    return await ReportRepository(session).create(data=ReportCreate(
-        confidentiality="anonymous",
-        draft_key=f"pattern-{next(_keys)}", team_id=team_id, language="en",
-        occurred_date=START + timedelta(days=day), occurred_time=None, time_of_day="morning",
-        place=place, place_id=None, category=category, what_happened="Urn left on",
-        how_prevented="Turned off", immediate_action=None, told=(), suggestions=None,
-        submitted_at=datetime.now(UTC)))
+def _only(found: list[Found]) -> Found:
+    assert len(found) == 1, found
+    return found[0]
 
 
-async def _filed(session: AsyncSession, team_id: int, days: list[int],
-                 **kwargs: str) -> list[PatternAlert]:
-    """File reports on these days, checking after each; return every new alert."""
-    alerts: list[PatternAlert] = []
-    for day in days:
-        report = await _file(session, team_id, day, **kwargs)
-        alerts += await PatternRepository(session).check(report=report, min_reports=3,
-                                                         window_days=30)
-    return alerts
+def test_one_hazard_at_one_place_is_a_place_pattern() -> None:
+    items = [item(i, text, day=i * 5, place="Front door" if i != 2 else "FRONT DOOR",
+                  category=("communication", "environment", "other")[i])
+             for i, text in enumerate(DOOR_CODE[:3])]
+    found = _only(find_patterns(items, touching=[2], thresholds=DEFAULT))
+    assert (found.scope, found.report_ids, found.team_id, found.place) == (
+        "place", frozenset({0, 1, 2}), 1, "Front door")
+    assert (found.first_report_id, found.first_date, found.last_date, found.hour) == (
+        0, START, START.replace(day=START.day + 10), None)
 
 
-async def _team(session: AsyncSession, name: str = "Rosewood") -> int:
-    return (await TeamRepository(session).create(name=name)).id
+def test_one_hazard_at_places_of_one_team_is_a_team_pattern() -> None:
+    places = ("Front door", "Flat 3", "Office")
+    items = [item(i, text, day=i, place=places[i]) for i, text in enumerate(DOOR_CODE[:3])]
+    found = _only(find_patterns(items, touching=[0], thresholds=DEFAULT))
+    assert (found.scope, found.team_id, found.place, found.report_ids) == (
+        "team", 1, "", frozenset({0, 1, 2}))
 
 
-async def test_three_in_thirty_days_at_one_place_alert_once(session: AsyncSession) -> None:
-    team_id = await _team(session)
-    alerts = await _filed(session, team_id, [0, 10, 20])
-    assert [(a.scope, a.category, a.place, a.report_count) for a in alerts] == [
-        (f"team:{team_id}", "environment", "Kitchen", 3)]
+def test_one_hazard_in_three_teams_is_an_organisation_pattern() -> None:
+    items = [item(i, text, day=i, team=10 + i, hour=9 + 4 * i)
+             for i, text in enumerate(LOOK_ALIKE)]
+    found = _only(find_patterns(items, touching=[2], thresholds=DEFAULT))
+    assert (found.scope, found.team_id, found.place, found.hour) == ("organisation", None, "", None)
+    assert found.report_ids == frozenset({0, 1, 2})
 
 
-async def test_two_reports_make_no_alert(session: AsyncSession) -> None:
-    assert await _filed(session, await _team(session), [0, 5]) == []
+def test_one_hazard_at_one_hour_in_two_teams_is_a_time_pattern() -> None:
+    # 07:50 and 08:10 are one round: a band of two clock hours holds them.
+    items = [item(0, LOOK_ALIKE[0], team=1, hour=8), item(1, LOOK_ALIKE[1], team=2, hour=7),
+             item(2, LOOK_ALIKE[2], team=1, hour=8, place="Medication room")]
+    found = _only(find_patterns(items, touching=[0], thresholds=DEFAULT))
+    assert (found.scope, found.hour, found.team_id, found.place) == ("time", 7, None, "")
 
 
-async def test_three_spread_over_forty_days_make_no_alert(session: AsyncSession) -> None:
-    assert await _filed(session, await _team(session), [0, 20, 40]) == []
+def test_two_teams_at_different_hours_make_no_pattern() -> None:
+    items = [item(0, LOOK_ALIKE[0], team=1, hour=8), item(1, LOOK_ALIKE[1], team=2, hour=14),
+             item(2, LOOK_ALIKE[2], team=1, hour=20)]
+    assert find_patterns(items, touching=[0], thresholds=DEFAULT) == []
 
 
-async def test_a_fourth_report_in_the_cluster_adds_no_alert(session: AsyncSession) -> None:
-    team_id = await _team(session)
-    first = await _filed(session, team_id, [0, 10, 20])
-    assert await _filed(session, team_id, [25]) == []
-    listed = await PatternRepository(session).list(team_ids=[team_id])
-    assert [a.id for a in listed] == [first[0].id] and listed[0].report_count == 4
+def test_a_band_is_two_clock_hours_and_goes_round_midnight() -> None:
+    def scope(hours: tuple[int, int, int]) -> list[tuple[str, int | None]]:
+        items = [item(i, text, team=1 + i % 2, hour=hours[i])
+                 for i, text in enumerate(LOOK_ALIKE)]
+        return [(f.scope, f.hour) for f in find_patterns(items, touching=[0], thresholds=DEFAULT)]
+
+    assert scope((23, 0, 23)) == [("time", 23)]
+    assert scope((7, 8, 9)) == []  # three clock hours apart: not one band
+    assert scope((8, 8, 8)) == [("time", 8)]
 
 
-async def test_a_steady_problem_stays_one_cluster(session: AsyncSession) -> None:
-    team_id = await _team(session)
-    assert len(await _filed(session, team_id, [0, 10, 20, 35, 50, 65, 80, 95])) == 1
+def test_a_report_without_a_time_is_in_no_time_pattern() -> None:
+    for hour in (8, 23, 0):  # late bands too: a missing hour is not the hour before midnight
+        items = [item(0, LOOK_ALIKE[0], team=1, hour=hour),
+                 item(1, LOOK_ALIKE[1], team=2, hour=None),
+                 item(2, LOOK_ALIKE[2], team=1, hour=hour, place="Office")]
+        assert find_patterns(items, touching=[0], thresholds=DEFAULT) == [], hour
+        items.append(item(3, LOOK_ALIKE[1], team=2, hour=hour, place="Hall"))
+        found = _only(find_patterns(items, touching=[0], thresholds=DEFAULT))
+        assert (found.scope, found.report_ids) == ("time", frozenset({0, 2, 3})), hour
 
 
-async def test_a_later_cluster_after_a_gap_alerts_again(session: AsyncSession) -> None:
-    team_id = await _team(session)
-    early = await _filed(session, team_id, [0, 10, 20])
-    later = await _filed(session, team_id, [90, 95, 100])
-    assert len(early) == len(later) == 1
-    assert later[0].first_report_id != early[0].first_report_id
+def test_unrelated_reports_of_one_category_at_one_place_make_no_pattern() -> None:
+    items = [item(i, text, day=i * 3, hour=8) for i, text in enumerate(KITCHEN)]
+    for touching in range(len(items)):
+        assert find_patterns(items, touching=[touching], thresholds=DEFAULT) == []
 
 
-async def test_different_places_do_not_cluster(session: AsyncSession) -> None:
-    team_id = await _team(session)
-    await _filed(session, team_id, [0, 1], place="Kitchen")
-    assert await _filed(session, team_id, [2], place="Garden") == []
+def test_a_pattern_keeps_out_an_unrelated_report_of_its_category_and_place() -> None:
+    items = [item(i, text, day=i, place="Kitchen", category="environment")
+             for i, text in enumerate(DOOR_CODE[:3])]
+    items.append(item(3, KITCHEN[0], day=2))
+    assert _only(find_patterns(items, touching=[0], thresholds=DEFAULT)).report_ids == {0, 1, 2}
+    assert find_patterns(items, touching=[3], thresholds=DEFAULT) == []
 
 
-async def test_places_match_whatever_their_case(session: AsyncSession) -> None:
-    team_id = await _team(session)
-    await _filed(session, team_id, [0, 1], place="Kitchen")
-    alerts = await _filed(session, team_id, [2], place="KITCHEN")
-    assert [a.place for a in alerts] == ["Kitchen"]
+def test_two_hazards_side_by_side_are_two_patterns() -> None:
+    items = [item(i, text, day=i) for i, text in enumerate(DOOR_CODE[:3])]
+    items += [item(10 + i, text, day=i) for i, text in enumerate(LOOK_ALIKE)]
+    found = find_patterns(items, touching=[1, 11], thresholds=DEFAULT)
+    assert sorted(sorted(f.report_ids) for f in found) == [[0, 1, 2], [10, 11, 12]]
 
 
-async def test_similar_risks_in_two_teams_raise_one_organisation_alert(
-        session: AsyncSession) -> None:
-    rose, oak = await _team(session, "Rosewood"), await _team(session, "Oak Lodge")
-    alerts = await _filed(session, rose, [0, 3], place="Kitchen")
-    alerts += await _filed(session, oak, [5], place="Lounge")
-    assert [(a.scope, a.team_id, a.place, a.report_count) for a in alerts] == [
-        ("organisation", None, "", 3)]
-    assert await _filed(session, oak, [6], place="Hall") == []
-    repo = PatternRepository(session)
-    assert len(await repo.list(team_ids=None)) == 1
-    assert await repo.list(team_ids=[rose, oak]) == []
+def test_a_pattern_is_found_only_for_the_reports_it_touches() -> None:
+    items = [item(i, text, day=i) for i, text in enumerate(DOOR_CODE[:3])]
+    items.append(item(9, KITCHEN[1], day=1))
+    assert find_patterns(items, touching=[9], thresholds=DEFAULT) == []
+    assert find_patterns(items, touching=[], thresholds=DEFAULT) == []
+    assert find_patterns([], touching=[1], thresholds=DEFAULT) == []
 
 
-async def test_one_team_alone_raises_no_organisation_alert(session: AsyncSession) -> None:
-    team_id = await _team(session)
-    alerts = await _filed(session, team_id, [0, 1, 2])
-    assert [a.scope for a in alerts] == [f"team:{team_id}"]
+def test_min_reports_is_respected() -> None:
+    items = [item(i, text, day=i) for i, text in enumerate(DOOR_CODE)]
+    assert len(find_patterns(items[:3], touching=[0],
+                             thresholds=replace(DEFAULT, min_reports=4))) == 0
+    four = find_patterns(items, touching=[0], thresholds=replace(DEFAULT, min_reports=4))
+    assert [f.report_ids for f in four] == [frozenset({0, 1, 2, 3})]
+    assert find_patterns(items[:2], touching=[0], thresholds=replace(DEFAULT, min_reports=2))
 
 
-async def test_acknowledging_records_who(session: AsyncSession) -> None:
-    alert = (await _filed(session, await _team(session), [0, 1, 2]))[0]
-    await PatternRepository(session).acknowledge(alert, by="rev@example.org")
-    assert alert.acknowledged_by == "rev@example.org"
+def test_a_pattern_spans_fewer_than_window_days() -> None:
+    def found(days: tuple[int, int, int]) -> list[Found]:
+        items = [item(i, text, day=days[i]) for i, text in enumerate(DOOR_CODE[:3])]
+        return find_patterns(items, touching=[1], thresholds=DEFAULT)
+
+    assert [f.report_ids for f in found((0, 15, 29))] == [frozenset({0, 1, 2})]
+    assert found((0, 15, 30)) == []
+    short = replace(DEFAULT, window_days=10)
+    items = [item(i, text, day=(0, 5, 9)[i]) for i, text in enumerate(DOOR_CODE[:3])]
+    assert len(find_patterns(items, touching=[2], thresholds=short)) == 1
 
 
-def test_clusters_need_reports_from_enough_teams() -> None:
-    day = date(2026, 1, 1)
-    one_team = [Sighting(i, day + timedelta(days=i), 7) for i in range(3)]
-    assert clusters(one_team, min_reports=3, window_days=30, min_teams=2) == []
-    assert [c.count for c in clusters(one_team, min_reports=3, window_days=30)] == [3]
+def test_the_embedded_text_is_the_reports_words_without_place_or_category() -> None:
+    def text(place: str, category: str) -> str:
+        return embedding_text(what_happened=" Door code not given. ", how_prevented="Rang on call",
+                              immediate_action=None, suggestions="Text codes to agency",
+                              place=place, category=category)
 
-
-async def _queued(session: AsyncSession) -> list[int]:
-    return list(await session.scalars(select(PatternCheck.report_id)
-                                      .order_by(PatternCheck.report_id)))
-
-
-async def _file_many(session: AsyncSession, rose: int, oak: int) -> list[Report]:
-    """Two places of one team repeating, another team adding to the organisation's cluster,
-    a later cluster after a gap, and a one-off."""
-    plan = [(rose, 0, "Kitchen"), (rose, 10, "KITCHEN"), (rose, 12, "Garden"),
-            (oak, 14, "Lounge"), (rose, 20, "Kitchen"), (rose, 21, "Garden"),
-            (rose, 25, "Garden"), (rose, 90, "Kitchen"), (rose, 95, "kitchen"),
-            (rose, 100, "Kitchen"), (oak, 200, "Hall")]
-    return [await _file(session, team, day, place=place) for team, day, place in plan]
-
-
-def _described(alerts: list[PatternAlert]) -> set[tuple[str, str, int, int]]:
-    return {(a.scope, a.place, a.first_report_id, a.report_count) for a in alerts}
-
-
-async def test_a_batch_is_checked_at_once_each_cluster_at_its_full_count(
-        session: AsyncSession) -> None:
-    rose, oak = await _team(session, "Rosewood"), await _team(session, "Oak Lodge")
-    reports = await _file_many(session, rose, oak)
-    assert await _queued(session) == [report.id for report in reports]  # every new one
-    found, checked = await PatternRepository(session).check_queued(
-        min_reports=3, window_days=30, limit=100)
-    assert checked == len(reports) and await _queued(session) == []
-    first = [report.id for report in reports]
-    assert _described(found) == {
-        (f"team:{rose}", "Kitchen", first[0], 3),  # days 0, 10, 20 (one typed in capitals)
-        (f"team:{rose}", "Kitchen", first[7], 3),  # days 90, 95, 100, after a gap
-        (f"team:{rose}", "Garden", first[2], 3),  # days 12, 21, 25
-        ("organisation", "", first[0], 7)}  # days 0-25, Oak Lodge's day 14 among them
-    assert await PatternRepository(session).check_queued(
-        min_reports=3, window_days=30, limit=100) == ([], 0)
-
-
-async def test_the_pass_takes_a_batch_at_a_time_and_deleted_reports_leave_the_queue(
-        session: AsyncSession) -> None:
-    team_id = await _team(session)
-    reports = [await _file(session, team_id, day) for day in (0, 1, 2, 3, 4)]
-    session.info["actor"] = (None, "retention")  # deleting a report is audited
-    await session.delete(reports[0])
-    await session.flush()
-    assert await _queued(session) == [r.id for r in reports[1:]]
-    repo = PatternRepository(session)
-    found, checked = await repo.check_queued(min_reports=3, window_days=30, limit=2)
-    # Two of the four checked, against every report stored: the cluster is all four.
-    assert checked == 2 and [a.report_count for a in found] == [4]
-    assert await _queued(session) == [r.id for r in reports[3:]]
-    assert await repo.check_queued(min_reports=3, window_days=30, limit=2) == ([], 2)
-    assert await _queued(session) == []
+    assert text("Kitchen", "Environment and equipment") == (
+        "Door code not given. Rang on call Text codes to agency")
+    assert text("Kitchen", "Falls and mobility") == text("Lounge", "Medication")
