@@ -50,7 +50,8 @@ async def add_alert(sessionmaker: async_sessionmaker[AsyncSession], *, scope: st
                    - timedelta(days=n) for n in days)
     async with sessionmaker.begin() as session:
         alert = PatternAlert(scope=scope, team_id=team_id, place=place, hour=hour,
-                             first_report_id=first_report_id or members[0], report_count=len(members),
+                             first_report_id=first_report_id or members[0],
+                             report_count=len(members),
                              first_date=first, last_date=last, label=label, title=title,
                              title_by="reviewer@example.org" if title else None)
         session.add(alert)

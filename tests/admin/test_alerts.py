@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import PatternAlert
+from storage.models import PatternAlert, Report
 from tests.admin.conftest import World
 from tests.admin.learning_data import add_alert, add_embedded
 
@@ -51,7 +51,6 @@ async def alerts(sessionmaker: async_sessionmaker[AsyncSession], world: World) -
 async def _references(sessionmaker: async_sessionmaker[AsyncSession],
                       ids: list[int]) -> list[str]:
     async with sessionmaker() as session:
-        from storage.models import Report
         return [(await session.get(Report, report_id)).reference for report_id in ids]
 
 
