@@ -11,9 +11,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from admin.places import PlaceNames
 from conversations import N_
-from storage.repositories.alert_views import AlertView
+from storage.repositories import TeamRepository
+from storage.repositories.alert_views import AlertView, AlertViewRepository
+from storage.stats_results import StatsScope
 
 AT_PLACE = N_("At {place}, {team}")
 ACROSS_TEAM = N_("Across {team}'s places")
@@ -68,3 +72,13 @@ def cluster_lines(views: list[AlertView], *, teams: Mapping[int, str], places: P
                         view.alert.report_count, view.alert.first_date.date(),
                         view.alert.last_date.date(), shown_words(view, label=label))
             for view in views]
+
+
+async def repeat_themes(session: AsyncSession, scope: StatsScope, *, places: PlaceNames,
+                        gettext: Callable[..., str], label: bool) -> list[ClusterLine]:
+    """The alerts of a period and teams (the dashboard's and governance report's repeat
+    themes), largest first; `label` for readers who may see the workers' words."""
+    views = await AlertViewRepository(session).clusters(
+        team_ids=scope.team_ids, date_from=scope.date_from, date_to=scope.date_to)
+    teams = {team.id: team.name for team in await TeamRepository(session).list()}
+    return cluster_lines(views, teams=teams, places=places, gettext=gettext, label=label)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -146,3 +147,37 @@ async def test_alerts_are_paged(as_role, world: World,
     assert "Page 1 of 2" in first and first.count('class="card mb-3" id="alert-') == 20
     second = (await admin.get("/admin/alerts?page=2")).text
     assert second.count('class="card mb-3" id="alert-') == 1
+
+
+async def test_the_dashboards_repeat_themes_are_the_alerts_in_scope(
+        as_role, alerts: Alerts, world: World,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    old = await add_alert(sessionmaker, scope="place", team_id=world.team_a, place="Lounge",
+                          members=alerts.a_reports[:1], days=(200, 150), first_report_id=999)
+    reviewer = (await (await as_role("reviewer")).get("/admin/dashboard")).text
+    themes = reviewer[reviewer.index('id="themes"'):]
+    assert 'id="theme-count">2<' in reviewer
+    assert "At Lounge, Rosewood House" in themes and "Across 2 teams" in themes
+    assert "door code, agency" in themes
+    assert "Door codes for agency staff (=cmd|&#39; /C calc&#39;!A0)" in themes
+    assert f"/admin/alerts/{alerts.place}" in themes and f"/admin/alerts/{old}" not in themes
+    assert "Oak Lodge" not in themes and f"/admin/alerts/{alerts.team}" not in themes
+    viewer = (await (await as_role("viewer")).get("/admin/dashboard")).text
+    assert "Door codes for agency staff" in viewer and "door code, agency" not in viewer
+    admin = (await (await as_role("admin")).get("/admin/dashboard")).text
+    assert 'id="theme-count">4<' in admin and "At about 20:00 across places" in admin
+    only_b = (await (await as_role("admin")).get(f"/admin/dashboard?team={world.team_b}")).text
+    assert 'id="theme-count">3<' in only_b and "At Lounge, Rosewood House" not in only_b
+
+
+async def test_the_governance_report_lists_alerts_with_titles_never_labels(
+        as_role, alerts: Alerts) -> None:
+    today = date.today()
+    path = f"/admin/governance?date_from={today - timedelta(days=30)}&date_to={today}"
+    for role in ("reviewer", "viewer"):
+        page = (await (await as_role(role)).get(path)).text
+        themes = page[page.index('id="themes"'):page.index('id="learning"')]
+        assert "At Lounge, Rosewood House" in themes and "Across 2 teams" in themes
+        assert "Door codes for agency staff" in themes and "No title yet" in themes
+        assert "door code, agency" not in page and "calc" not in page
+        assert "Oak Lodge&#39;s places" not in themes
