@@ -24,8 +24,6 @@ ACROSS_TEAM = N_("Across {team}'s places")
 ACROSS_TEAMS = N_("Across {count} teams")
 AT_HOUR = N_("At about {time} across places")
 ACROSS_PLACES = N_("Across places")
-SCOPE_NAMES = {"place": N_("One place"), "team": N_("One team"),
-               "organisation": N_("Across teams"), "time": N_("Time of day")}
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from admin.exports import alerts_csv
 from admin.places import place_names
 from admin.roles import CurrentUser, require
 from admin.services import Services
+from conversations import N_
 from storage.repositories import CategoryRepository, TeamRepository
 from storage.repositories.alert_views import TITLE_LIMIT, AlertView, AlertViewRepository
 
@@ -60,7 +61,7 @@ class AlertsView(BaseView):
             view = await self._visible(session, request, user)
             context = await self._context(session, user, [view])
         return await self.templates.TemplateResponse(request, "nearmiss/alerts.html", {
-            **context, "title": self.services.text("Alert {number}", number=view.alert.id),
+            **context, "title": self.services.text(N_("Alert {number}"), number=view.alert.id),
             "page": 1, "pages": 1, "total": 1, "single": True})
 
     @expose("/alerts.csv", methods=["GET"], identity="alerts-csv")
@@ -90,7 +91,7 @@ class AlertsView(BaseView):
         async with self.services.unit_of_work(user) as session:
             view = await self._visible(session, request, user)
             await AlertViewRepository(session).set_title(view.alert, title=title, by=user.email)
-        flash(request, self.services.text("Title saved."), category="success")
+        flash(request, self.services.text(N_("Title saved.")), category="success")
         return _back(request)
 
     async def _visible(self, session: Any, request: Request, user: CurrentUser) -> AlertView:
