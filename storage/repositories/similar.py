@@ -72,7 +72,10 @@ def closest(vector: np.ndarray, rows: Sequence[tuple[int, bytes]], *, limit: int
         return []
     matrix = np.frombuffer(b"".join(blob for _, blob in rows), dtype="<f4")
     scores = matrix.reshape(len(rows), -1) @ np.asarray(vector, dtype=np.float32)
-    top = np.argsort(-scores, kind="stable")[:limit]
+    top = np.arange(len(scores))
+    if len(scores) > limit:  # the `limit` best in linear time, then only they are sorted
+        top = np.argpartition(-scores, limit - 1)[:limit]
+    top = top[np.argsort(-scores[top], kind="stable")]
     return [(rows[i][0], float(scores[i])) for i in top if scores[i] >= minimum]
 
 
