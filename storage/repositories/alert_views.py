@@ -119,8 +119,10 @@ class AlertViewRepository:
                  .where(PatternAlertReport.alert_id.in_([alert.id for alert in alerts]))
                  .order_by(Report.occurred_date, Report.id))
         members: dict[int, list[Member]] = defaultdict(list)
-        for alert_id, *row in (await self.session.execute(query)).tuples():
-            members[alert_id].append(Member(*row))
+        for alert_id, report_id, reference, external_id, team_id, day, category in (
+                await self.session.execute(query)).tuples():
+            members[alert_id].append(Member(report_id, reference, external_id, team_id, day,
+                                            category))
         return [_view(alert, members[alert.id], team_ids) for alert in alerts]
 
 

@@ -51,7 +51,8 @@ class DigestRepository:
         category; never by the label, which is made of the workers' words."""
         views = await AlertViewRepository(self.session).clusters(
             team_ids=(team.id,), date_from=first, date_to=last)
-        names = dict((await self.session.execute(select(Category.key, Category.name))).all())
+        names: dict[str, str] = dict(
+            (await self.session.execute(select(Category.key, Category.name))).tuples().all())
         themes = []
         for view in views:
             alert = view.alert

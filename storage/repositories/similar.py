@@ -76,7 +76,7 @@ def closest(vector: np.ndarray, rows: Sequence[tuple[int, bytes]], *, limit: int
     if len(scores) > limit:  # the `limit` best in linear time, then only they are sorted
         top = np.argpartition(-scores, limit - 1)[:limit]
     top = top[np.argsort(-scores[top], kind="stable")]
-    return [(rows[i][0], float(scores[i])) for i in top if scores[i] >= minimum]
+    return [(rows[int(i)][0], float(scores[i])) for i in top if scores[i] >= minimum]
 
 
 async def _describe(session: AsyncSession, scores: list[tuple[int, float]]) -> list[Similar]:

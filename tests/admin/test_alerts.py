@@ -52,7 +52,8 @@ async def alerts(sessionmaker: async_sessionmaker[AsyncSession], world: World) -
 async def _references(sessionmaker: async_sessionmaker[AsyncSession],
                       ids: list[int]) -> list[str]:
     async with sessionmaker() as session:
-        return [(await session.get(Report, report_id)).reference for report_id in ids]
+        reports = [await session.get(Report, report_id) for report_id in ids]
+    return [report.reference for report in reports if report is not None]
 
 
 async def test_a_reviewer_sees_their_teams_alerts_with_members_and_labels(
@@ -106,6 +107,12 @@ async def test_a_reviewer_titles_and_acknowledges_only_what_they_see(
         assert (await reviewer.post(f"/admin/alerts/{hidden}/title",
                                     {"title": "x"})).status_code == 404
         assert (await reviewer.post(f"/admin/alerts/{hidden}/acknowledge")).status_code == 404
+    refused = await reviewer.post(f"/admin/alerts/{alerts.place}/title", {"title": "a\x00b"})
+    assert refused.status_code == 400
+    await reviewer.post(f"/admin/alerts/{alerts.place}/title", {"title": "x" * 300})
+    async with sessionmaker() as session:
+        alert = await session.get(PatternAlert, alerts.place)
+        assert alert is not None and alert.title == "x" * 200
     await reviewer.post(f"/admin/alerts/{alerts.place}/title", {"title": " "})
     async with sessionmaker() as session:
         alert = await session.get(PatternAlert, alerts.place)
