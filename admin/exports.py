@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Action, Report
+from storage.repositories.alert_views import AlertView
 
 HEADER = (
     "Reference", "Submitted (UTC)", "Occurred date", "Occurred time", "Time of day", "Team",
@@ -89,3 +90,27 @@ async def count_actions(session: AsyncSession, report_ids: Sequence[int]) -> dic
                  .group_by(Action.report_id))
         counts.update((await session.execute(query)).tuples().all())
     return counts
+
+
+ALERT_HEADER = ("Id", "Scope", "Team", "Place", "Hour", "First date", "Last date", "Count",
+                "Member references", "Member external ids", "Label", "Title")
+
+
+def alerts_csv(views: Iterable[AlertView], *, team_names: Mapping[int, str]) -> str:
+    """The alerts as CSV, the columns of `nearmiss alerts list`; members as the reader may
+    see them (the caller scoped `views`), each cell neutralised."""
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    writer = csv.writer(buffer)
+    writer.writerow(ALERT_HEADER)
+    for view in views:
+        alert = view.alert
+        cells = (alert.id, alert.scope, team_names.get(alert.team_id, "")
+                 if alert.team_id is not None else "", alert.place,
+                 "" if alert.hour is None else alert.hour, alert.first_date.date().isoformat(),
+                 alert.last_date.date().isoformat(), alert.report_count,
+                 "; ".join(m.reference for m in view.members),
+                 "; ".join(m.external_id for m in view.members if m.external_id),
+                 alert.label, alert.title)
+        writer.writerow([neutralise(cell) for cell in cells])
+    return buffer.getvalue()

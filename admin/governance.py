@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin import labels
+from admin.alert_words import ClusterLine, repeat_themes
 from admin.charts import bar_chart, line_chart
 from admin.figures import COMPLETED_NOTE, ReportLinks, week_label
 from admin.places import AS_WRITTEN, PlaceNames
@@ -84,14 +85,24 @@ class Governance:
     overdue: ActionList  # open and past due today, whenever their report happened
     flags: Flags
     examples: list[Example]
+    themes: list[ClusterLine]  # the period's pattern alerts, with reviewers' titles only
+    previous_themes: int | None  # how many the period before had, when dates are given
 
 
 async def build_governance(session: AsyncSession, *, scope: StatsScope, today: date,
-                           places: PlaceNames = AS_WRITTEN) -> Governance:
+                           places: PlaceNames = AS_WRITTEN,
+                           gettext: Callable[..., str] | None = None) -> Governance:
     """Gather everything the governance report shows for a scope, its places as the reader
-    may see them (`places`)."""
+    may see them (`places`), its repeat themes in the reader's language (`gettext`).
+
+    A repeat theme shows a reviewer's title, never the label made of the workers' words: the
+    report may leave the organisation."""
     shown = places.summary
     has_dates = scope.date_from is not None and scope.date_to is not None
+
+    async def themes(period: StatsScope) -> list[ClusterLine]:
+        return await repeat_themes(session, period, places=places,
+                                   gettext=gettext or _english, label=False)
     previous = (shown(await stats.summary(session, scope.previous(), today=today))
                 if has_dates else None)
     return Governance(
@@ -106,6 +117,8 @@ async def build_governance(session: AsyncSession, *, scope: StatsScope, today: d
                                Action.due_date),
         flags=await _flags(session, scope),
         examples=await _examples(session, scope),
+        themes=await themes(scope),
+        previous_themes=len(await themes(scope.previous())) if has_dates else None,
     )
 
 

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 
 from admin.pdf import html_to_pdf
 from conversations import N_
-from storage.models import AuditEntry, Category, Report, Team
+from storage.models import AuditEntry, Category, PatternAlert, Report, Team
 
 CACHED = 16  # PDFs kept per app; a governance PDF is a few hundred kB
 RETRY_AFTER = 30  # seconds, in the busy answer
@@ -105,13 +105,16 @@ async def data_version(session: AsyncSession) -> tuple[object, ...]:
     Every change to a report or an action, deletions included, writes the audit log in
     its own transaction (storage/audit.py), so the log's newest id moves; a new report is
     not audited but takes a new, higher id. Team and category names are in the report too:
-    both tables are small, so their names are hashed.
+    both tables are small, so their names are hashed, and so are the pattern alerts it lists
+    as repeat themes (they grow, and reviewers title them, without an audit entry).
     """
     audit = await session.scalar(select(func.max(AuditEntry.id)))
     reports = await session.scalar(select(func.max(Report.id)))
     names = hashlib.sha256()
     for query in (select(Team.id, Team.name).order_by(Team.id),
-                  select(Category.key, Category.name).order_by(Category.key)):
+                  select(Category.key, Category.name).order_by(Category.key),
+                  select(PatternAlert.id, PatternAlert.report_count, PatternAlert.first_date,
+                         PatternAlert.last_date, PatternAlert.title).order_by(PatternAlert.id)):
         for row in await session.execute(query):
             names.update(repr(tuple(row)).encode())
     return audit, reports, names.hexdigest()

@@ -40,12 +40,10 @@ class PlaceNames:
 
     def summary(self, summary: Summary) -> Summary:
         """Dashboard figures with typed places hidden: counted together per team as "Other
-        place"; a repeat theme keeps its own row (one typed place is not another)."""
+        place"."""
         if self.known is None:
             return summary
-        themes = [replace(theme, place=self.of(theme.team_id, theme.place))
-                  for theme in summary.themes]
-        return replace(summary, by_place=self._places(summary.by_place), themes=themes)
+        return replace(summary, by_place=self._places(summary.by_place))
 
     def _places(self, counts: Iterable[PlaceCount]) -> list[PlaceCount]:
         merged: dict[tuple[str, int], int] = defaultdict(int)

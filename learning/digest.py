@@ -32,9 +32,9 @@ class Count:
 
 @dataclass(frozen=True)
 class RepeatTheme:
-    """Several reports of one kind at one place within 30 days."""
+    """Similar near misses repeating at one place or across a team's places (an alert)."""
 
-    category: str  # a msgid or a plain name, translated when composed
+    category: str  # a reviewer's title, or a category's msgid or name (translated)
     place: str
     count: int
 
@@ -93,7 +93,7 @@ def _counts(_: Gettext, data: DigestData) -> list[str]:
             for c in data.places[:TOP]]))
     if data.themes:
         sections.append(_section(_text(_, N_("Happening again")), [
-            _text(_, N_("{category} at {place}: {count} reports in 30 days"),
+            _text(_, N_("{category} at {place}: {count} similar reports"),
                   category=_(t.category), place=t.place, count=t.count)
             for t in data.themes]))
     return sections

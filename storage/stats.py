@@ -1,8 +1,8 @@
 """Dashboard figures, each from one GROUP BY query over the reports in a scope.
 
-Only grouped rows leave the database. Weeks, weekdays and repeat themes are worked out in
-Python from per-day counts: date functions differ between SQLite and PostgreSQL, while
-GROUP BY on a DATE column means the same on both. summary() runs one grid query
+Only grouped rows leave the database. Weeks and weekdays are worked out in Python from
+per-day counts: date functions differ between SQLite and PostgreSQL, while GROUP BY on a
+DATE column means the same on both. summary() runs one grid query
 (category, place, team, day) and derives most figures from it, because on SQLite a query
 that filters by date but not by team reads the whole table: two scans instead of seven
 keep the dashboard fast on 100,000 reports.
@@ -10,7 +10,6 @@ keep the dashboard fast on 100,000 reports.
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -28,7 +27,6 @@ from storage.stats_results import (
     StatsScope,
     Summary,
     TeamCount,
-    Theme,
     WeekCount,
 )
 from storage.vocab import REPORT_STATUSES
@@ -36,8 +34,6 @@ from storage.vocab import REPORT_STATUSES
 # Not in storage.vocab yet; the report flow (conversations.parsing.PERIODS) uses these.
 PARTS_OF_DAY = ("morning", "afternoon", "evening", "night")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-THEME_MIN_REPORTS = 3
-THEME_WINDOW_DAYS = 30
 
 _R = Report.__table__.c  # Core columns: grouped rows skip the ORM's per-row loading
 Grid = list[Any]  # rows of (category, place, team_id, day, reports), in that order
@@ -192,43 +188,6 @@ async def by_team(session: AsyncSession, scope: StatsScope) -> list[TeamCount]:
     return _teams(counts, (await _names(session))[1])
 
 
-def theme_runs(days: list[tuple[date, int]]) -> list[tuple[int, date, date]]:
-    """Merge every 30-day window holding 3+ reports into (count, first, last) runs.
-
-    `days` is one category-and-place's (day, reports) in date order. A steady problem
-    shows once, as one long run, rather than as dozens of overlapping windows.
-    """
-    runs: list[list[int]] = []  # [first index, last index] into days
-    start = total = 0
-    for end, (day, count) in enumerate(days):
-        total += count
-        while (day - days[start][0]).days >= THEME_WINDOW_DAYS:
-            total -= days[start][1]
-            start += 1
-        if total < THEME_MIN_REPORTS:
-            continue
-        if runs and start <= runs[-1][1]:
-            runs[-1][1] = end
-        else:
-            runs.append([start, end])
-    return [(sum(n for _, n in days[a:b + 1]), days[a][0], days[b][0]) for a, b in runs]
-
-
-def themes_from_grid(grid: Grid, categories: dict[str, str], teams: dict[int, str]) -> list[Theme]:
-    """Find the repeat themes in a sorted grid, biggest first."""
-    themes = []
-    for (category, place, team_id), rows in itertools.groupby(grid, key=itemgetter(0, 1, 2)):
-        name, team = categories.get(category, category), teams.get(team_id, "")
-        for count, first, last in theme_runs([(row[3], row[4]) for row in rows]):
-            themes.append(Theme(category, name, team_id, team, place, count, first, last))
-    return sorted(themes, key=lambda t: (-t.count, t.last, t.category, t.place))
-
-
-async def repeat_themes(session: AsyncSession, scope: StatsScope) -> list[Theme]:
-    """Return every run of 3+ same-category reports at one place within 30 days."""
-    return themes_from_grid(await report_grid(session, scope), *await _names(session))
-
-
 async def summary(session: AsyncSession, scope: StatsScope, *, today: date) -> Summary:
     """Return every dashboard figure for a scope from three queries (see the module doc)."""
     grid = await report_grid(session, scope)
@@ -247,5 +206,4 @@ async def summary(session: AsyncSession, scope: StatsScope, *, today: date) -> S
         by_day_of_week=weekdays_from_days(daily),
         by_status=_in_order(_sums(crossed, itemgetter(1), count=2), REPORT_STATUSES),
         actions=await action_stats(session, scope, today=today),
-        themes=themes_from_grid(grid, categories, teams),
     )

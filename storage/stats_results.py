@@ -81,24 +81,6 @@ class ActionStats:
 
 
 @dataclass(frozen=True)
-class Theme:
-    """A run of reports of one category at one place, 3+ of them within 30 days.
-
-    30 days means 30 calendar days inclusive: the first and third report are at most 29
-    days apart. Windows that share a report merge into one run, first..last.
-    """
-
-    category: str
-    category_name: str
-    team_id: int
-    team: str
-    place: str
-    count: int
-    first: date
-    last: date
-
-
-@dataclass(frozen=True)
 class Summary:
     """Everything the dashboard shows for one scope."""
 
@@ -112,4 +94,3 @@ class Summary:
     by_day_of_week: list[Bucket]
     by_status: list[Bucket]
     actions: ActionStats
-    themes: list[Theme]

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from admin import charts, labels, params
+from admin.alert_words import repeat_themes
 from admin.escalations import open_escalations
 from admin.figures import COMPLETED_NOTE, ReportLinks, week_label
 from admin.governance import build_governance, render_governance
@@ -62,6 +63,9 @@ class DashboardView(_Insight):
         async with self.services.unit_of_work(user) as session:
             places = await place_names(session, user, self.services.text)
             summary = places.summary(await stats.summary(session, scope, today=date.today()))
+            themes = await repeat_themes(session, scope, places=places,
+                                         gettext=self.services.text,
+                                         label=user.can("reports.words"))
             teams = await visible_teams(session, user)
             waiting = await open_escalations(session, user)
         links = ReportLinks(request.url_for("admin:view-reports").path, scope,
@@ -70,7 +74,7 @@ class DashboardView(_Insight):
             "title": self.services.text("Dashboard"), "summary": summary, "scope": scope,
             "charts": self._charts(summary, links), "teams": teams,
             "query": request.query_params, "labels": labels, "open_escalations": waiting,
-            "completed_note": COMPLETED_NOTE,
+            "completed_note": COMPLETED_NOTE, "themes": themes,
         })
 
     def _charts(self, summary: stats.Summary, links: ReportLinks) -> list[Any]:
@@ -151,5 +155,6 @@ class GovernanceView(_Insight):
         text = self.services.text
         async with self.services.unit_of_work(user) as session:
             places = await place_names(session, user, text)
-            gov = await build_governance(session, scope=scope, today=today, places=places)
+            gov = await build_governance(session, scope=scope, today=today, places=places,
+                                         gettext=text)
         return render_governance(gov, gettext=text, language=text.language, **links)

@@ -31,6 +31,7 @@ from storage.repositories import (
     ReportRepository,
     TeamRepository,
 )
+from storage.repositories.similar import Similar, nearest, vector_of
 from storage.stats import PARTS_OF_DAY
 from storage.vocab import ACTION_STATUSES, FACTORS, REPORT_STATUSES, SEVERITIES, TIERS
 
@@ -182,6 +183,9 @@ async def _report_in_scope(session: Any, request: Request, sees_team: Any) -> Re
 
 async def _report_context(session: Any, report: Report, user: CurrentUser) -> dict[str, Any]:
     team = await TeamRepository(session).get(team_id=report.team_id)
+    stored = await vector_of(session, report_id=report.id)
+    similar = None if stored is None else await nearest(
+        session, report=report, model=stored[0], vector=stored[1], team_ids=user.scope)
     reporter = await _reporter(session, report, user)
     actions = await ActionRepository(session).list(report_id=report.id)
     owners = await owner_choices(session, (report.team_id,)) if user.can(
@@ -190,7 +194,14 @@ async def _report_context(session: Any, report: Report, user: CurrentUser) -> di
         "audit.read") else []
     return {"report": report, "team": team, "reporter": reporter, "actions": actions,
             "owners": owners, "owner_names": {owner.id: owner.email for owner in owners},
-            "audit": audit, "reporter_state": _reporter_state(report, reporter, user)}
+            "audit": audit, "reporter_state": _reporter_state(report, reporter, user),
+            "similar": similar, "team_names": await _team_names(session, similar or [])}
+
+
+async def _team_names(session: Any, similar: list[Similar]) -> dict[int, str]:
+    if not similar:
+        return {}
+    return {team.id: team.name for team in await TeamRepository(session).list()}
 
 
 async def _reporter(session: Any, report: Report, user: CurrentUser) -> ReportIdentity | None:

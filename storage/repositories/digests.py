@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -9,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from learning.digest import TOP, CompletedAction, Count, DigestData, RepeatTheme
 from storage.dialects import upsert_insert
-from storage.models import Action, DigestRun, Report, Team, utcnow
-from storage.stats import THEME_WINDOW_DAYS, repeat_themes, summary
+from storage.models import Action, Category, DigestRun, Report, Team, utcnow
+from storage.repositories.alert_views import AlertViewRepository
+from storage.stats import summary
 from storage.stats_results import StatsScope
 from storage.written import changed_rows
 
@@ -34,19 +36,34 @@ class DigestRepository:
         first, last = start.date(), end.date() - timedelta(days=1)
         scope = StatsScope(team_ids=(team.id,), date_from=first, date_to=last)
         stats = await summary(self.session, scope, today=today)
-        # Themes look back 30 days, but only those still growing this period are news.
-        window = StatsScope(team_ids=(team.id,), date_to=last,
-                            date_from=last - timedelta(days=THEME_WINDOW_DAYS - 1))
-        themes = [t for t in await repeat_themes(self.session, window) if t.last >= first]
         return DigestData(
             team=team.name, start=first, end=end.date(), reports=stats.total,
             language=team.language,
             categories=[Count(b.label, b.count) for b in stats.by_category[:TOP]],
             places=[Count(p.place, p.count) for p in stats.by_place[:TOP]],
-            themes=[RepeatTheme(t.category_name, t.place, t.count) for t in themes[:TOP]],
+            themes=await self._themes(team, first, last),
             actions=await self._completed(team.id, first, last),
             learning=await self._learning(team.id, start, end),
         )
+
+    async def _themes(self, team: Team, first: date, last: date) -> list[RepeatTheme]:
+        """The team's own pattern alerts (at one place, or across its places) that grew this
+        period, largest first: named by a reviewer's title, else by their reports' commonest
+        category; never by the label, which is made of the workers' words."""
+        views = await AlertViewRepository(self.session).clusters(
+            team_ids=(team.id,), date_from=first, date_to=last)
+        names: dict[str, str] = dict(
+            (await self.session.execute(select(Category.key, Category.name))).tuples().all())
+        themes = []
+        for view in views:
+            alert = view.alert
+            if alert.team_id != team.id or alert.last_date.date() < first:
+                continue
+            common = Counter(member.category for member in view.members).most_common(1)
+            kind = names.get(common[0][0], common[0][0]) if common else ""
+            themes.append(RepeatTheme(alert.title or kind, alert.place or team.name,
+                                      alert.report_count))
+        return themes[:TOP]
 
     async def _completed(self, team_id: int, first: date, last: date) -> list[CompletedAction]:
         query = (select(Action.description, Action.outcome_evidence)

@@ -1,9 +1,9 @@
-"""Dashboard figures on a seeded database: exact counts, scoping, actions, repeat themes."""
+"""Dashboard figures on a seeded database: exact counts, scoping, actions."""
 
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import insert
@@ -13,7 +13,7 @@ from storage import stats
 from storage.db import create_engine, create_sessionmaker
 from storage.models import Action, Report
 from storage.repositories import TeamRepository
-from storage.stats import Bucket, PlaceCount, StatsScope, TeamCount, theme_runs
+from storage.stats import Bucket, PlaceCount, StatsScope, TeamCount
 
 MARCH = StatsScope(date_from=date(2026, 3, 1), date_to=date(2026, 3, 31))
 TODAY = date(2026, 4, 15)
@@ -108,7 +108,6 @@ async def test_summary_matches_the_single_figure_queries(
         assert s.by_team == await stats.by_team(session, scope)
         assert s.per_week == await stats.reports_per_week(session, scope)
         assert s.by_day_of_week == await stats.by_day_of_week(session, scope)
-        assert s.themes == await stats.repeat_themes(session, scope)
         assert s.total == sum((await stats.reports_per_day(session, scope)).values())
 
 
@@ -178,56 +177,6 @@ async def test_actions_completed_is_of_those_agreed_due_or_completed_in_the_peri
     assert (await stats.action_stats(session, StatsScope(()), today=TODAY)).rate is None
 
 
-def days(*pairs: tuple[int, int]) -> list[tuple[date, int]]:
-    start = date(2026, 1, 1)
-    return [(start + timedelta(days=offset), n) for offset, n in pairs]
-
-
-@pytest.mark.parametrize(("spread", "expected"), [
-    (days((0, 1), (14, 1), (29, 1)), [(3, date(2026, 1, 1), date(2026, 1, 30))]),  # 30 days
-    (days((0, 1), (15, 1), (30, 1)), []),  # 31 days
-    (days((0, 1), (20, 1), (40, 1)), []),  # three spread over 40 days
-    (days((0, 1), (3, 1)), []),  # two
-    (days((5, 3)), [(3, date(2026, 1, 6), date(2026, 1, 6))]),  # three on one day
-    (days((0, 1), (4, 1), (9, 1), (19, 1), (24, 1)), [(5, date(2026, 1, 1), date(2026, 1, 25))]),
-    (days((0, 1), (1, 1), (2, 1), (150, 1), (151, 2)),
-     [(3, date(2026, 1, 1), date(2026, 1, 3)), (3, date(2026, 5, 31), date(2026, 6, 1))]),
-    (days((0, 1), (10, 1), (20, 1), (35, 1), (45, 1)),
-     [(5, date(2026, 1, 1), date(2026, 2, 15))]),  # windows sharing reports merge
-    (days((0, 1), (10, 1), (20, 1), (45, 1), (60, 1)),
-     [(3, date(2026, 1, 1), date(2026, 1, 21))]),  # later pairs are not enough
-    ([], []),
-])
-def test_theme_runs(spread: list[tuple[date, int]], expected: list[object]) -> None:
-    assert theme_runs(spread) == expected
-
-
-async def test_repeat_themes_need_three_at_one_place_within_30_days(
-    session: AsyncSession, teams: tuple[int, int]
-) -> None:
-    oak, elm = teams
-    for day in (date(2026, 3, 1), date(2026, 3, 15), date(2026, 3, 30)):  # 3 in 30 days
-        await add(session, oak, day, "medication", "Lounge")
-    for day in (date(2026, 3, 2), date(2026, 3, 6)):  # only 2
-        await add(session, oak, day, "falls", "Garden")
-    for day in (date(2026, 1, 1), date(2026, 1, 21), date(2026, 2, 10)):  # over 40 days
-        await add(session, oak, day, "behaviour", "Kitchen")
-    await add(session, oak, date(2026, 3, 3), "falls", "Kitchen")  # another place: not Garden
-    await add(session, oak, date(2026, 3, 4), "medication", "Garden")  # another category
-    for team in (oak, oak, elm):  # the same place name in two teams is two places
-        await add(session, team, date(2026, 3, 20), "behaviour", "Hall")
-
-    themes = await stats.repeat_themes(session, StatsScope())
-
-    assert [(t.category, t.category_name, t.team, t.place, t.count, t.first, t.last)
-            for t in themes] == [("medication", "Medication", "Oak House", "Lounge", 3,
-                                  date(2026, 3, 1), date(2026, 3, 30))]
-    assert await stats.repeat_themes(session, StatsScope((elm,))) == []
-    # Scope dates cut the window: without 1 March only two remain.
-    later = StatsScope(date_from=date(2026, 3, 2), date_to=date(2026, 3, 31))
-    assert await stats.repeat_themes(session, later) == []
-
-
 def test_previous_period_has_equal_length() -> None:
     assert MARCH.previous() == StatsScope(None, date(2026, 1, 29), date(2026, 2, 28))
     with pytest.raises(ValueError):
@@ -247,4 +196,4 @@ async def test_bench_seed_fills_a_database_the_figures_can_read(database_url: st
         await engine.dispose()
     assert s.total == seeded.reports == 500
     assert len(s.by_team) == 3 and s.per_week[-1].week_start <= TODAY
-    assert s.actions.counted > 0 and s.themes
+    assert s.actions.counted > 0

@@ -144,12 +144,13 @@ async def test_a_viewer_sees_an_alert_at_a_typed_place_as_other_place(
     async with sessionmaker.begin() as session:
         for place, first in ((TYPED_PLACE, world.report_b), ("Lounge", world.report_a)):
             session.add(PatternAlert(
-                scope=f"team:{world.team_a}", team_id=world.team_a, category="medication",
-                place=place, first_report_id=first, report_count=3, first_date=day,
-                last_date=day))
-    page = (await (await as_role("viewer")).get("/admin/alerts")).text
-    assert "Pritchard" not in page
-    assert "Other place" in page and "Lounge" in page
-    assert "place=Lounge" in page  # a known place still narrows the linked list
+                scope="place", team_id=world.team_a, place=place, first_report_id=first,
+                report_count=3, first_date=day, last_date=day, label="warfarin, agency"))
+    viewer = await as_role("viewer")
+    for path in ("/admin/alerts", "/admin/dashboard"):
+        page = (await viewer.get(path)).text
+        assert "Pritchard" not in page and "warfarin" not in page, path
+        assert "At Other place, Rosewood House" in page, path
+        assert "At Lounge, Rosewood House" in page, path  # a known place is named
     page = (await (await as_role("reviewer")).get("/admin/alerts")).text
-    assert TYPED_PLACE in page and "Other place" not in page
+    assert f"At {TYPED_PLACE}, Rosewood House" in page and "Other place" not in page

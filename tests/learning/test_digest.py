@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from learning.digest import CompletedAction, Count, DigestData, RepeatTheme, compose_digest
+from storage.models import PatternAlert, PatternAlertReport
 from storage.repositories import (
     ActionRepository,
     DigestRepository,
@@ -50,7 +51,7 @@ def test_digest_themes_and_you_said_we_did() -> None:
         themes=[RepeatTheme("Medication", "Lounge", 4)],
         actions=[CompletedAction("Colour-coded pots", "No mix-ups in the re-audit"),
                  CompletedAction("Night checklist", None)]), plain)
-    assert "Medication at Lounge: 4 reports in 30 days" in text
+    assert "Medication at Lounge: 4 similar reports" in text
     assert "You said, we did" in text
     assert "Colour-coded pots: No mix-ups in the re-audit" in text
     assert "• Night checklist" in text
@@ -98,8 +99,10 @@ async def test_data_for_gathers_the_period_without_worker_words(
         team = await TeamRepository(session).create(name="Rosewood", places=("Lounge",))
         other = await TeamRepository(session).create(name="Oak", places=("Hall",))
         reports = ReportRepository(session)
-        for i, day in enumerate((MONDAY, MONDAY + timedelta(days=2), MONDAY + timedelta(6))):
-            await reports.create(data=_report(team.id, f"r{i}", day))
+        members = [(await reports.create(data=_report(team.id, f"r{i}", day))).id
+                   for i, day in enumerate((MONDAY, MONDAY + timedelta(days=2),
+                                            MONDAY + timedelta(6)))]
+        await _alerts(session, team.id, members, other.id)
         await reports.create(data=_report(team.id, "late", MONDAY + timedelta(days=7)))
         await reports.create(data=_report(other.id, "other", MONDAY))
         first = await reports.get_by_id(report_id=1)
@@ -120,11 +123,34 @@ async def test_data_for_gathers_the_period_without_worker_words(
                                                                MONDAY + timedelta(7), 3)
     assert data.categories == [Count("Medication", 3)]
     assert data.places == [Count("Lounge", 3)]
-    assert data.themes == [RepeatTheme("Medication", "Lounge", 3)]
+    # The team's own alerts that grew this week: named by category, or by a reviewer's title;
+    # never by their label (the workers' words), nor another team's or a past week's alert.
+    # Largest first, then the latest, then the newest alert.
+    assert data.themes == [RepeatTheme("Medication errors", "Rosewood", 3),
+                           RepeatTheme("Medication", "Lounge", 3)]
     assert data.actions == [CompletedAction("Colour-coded pots", "Re-audit clean")]
     assert data.learning == ["A resident nearly had the wrong pot"]
     text = compose_digest(data, plain)
-    assert "Mrs Jones" not in text and "trolley" not in text
+    assert "Mrs Jones" not in text and "trolley" not in text and "tablets" not in text
+
+
+async def _alerts(session: AsyncSession, team_id: int, members: list[int], other_id: int) -> None:
+    """A place alert and a titled team alert that grew this week, one that stopped growing
+    before it, and another team's."""
+    week_days = (datetime(2026, 3, 23, tzinfo=UTC), datetime(2026, 3, 29, tzinfo=UTC))
+    before = (datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 3, 20, tzinfo=UTC))
+    for scope, team, (first, last), title, number in (
+            ("place", team_id, week_days, None, 1), ("team", team_id, week_days,
+                                                     "Medication errors", 2),
+            ("team", team_id, before, None, 3), ("place", other_id, week_days, None, 4)):
+        alert = PatternAlert(scope=scope, team_id=team, place="Lounge" if scope == "place"
+                             else "", first_report_id=members[0] * 100 + number,
+                             report_count=3, first_date=first, last_date=last,
+                             label="jones, tablets", title=title)
+        session.add(alert)
+        await session.flush()
+        session.add_all(PatternAlertReport(alert_id=alert.id, report_id=report_id)
+                        for report_id in members)
 
 
 def _report(team_id: int, key: str, day: date) -> ReportCreate:
