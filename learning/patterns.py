@@ -8,6 +8,12 @@ Similarity is the cosine of the vectors after taking out the window's mean vecto
 report says "a resident", "staff", "nearly", and that shared part makes unrelated reports look
 alike. In a small window the mean is shrunk towards none (`centre`), as it says little there.
 
+The bars are set in standard deviations above the similarity of two of the window's reports
+taken at random (its mean and spread, measured on the window itself), not as fixed cosines:
+how alike unrelated reports are depends on who writes them (terse or wordy, one template or
+free text) and on how much the centring took out, so a fixed cosine that suits one provider's
+reports alerts too much or too little on another's.
+
 A pattern is grown from a new (touching) report by average linkage, so it stays coherent:
 a report joins when its mean similarity to the members is at least the join threshold AND its
 similarity to every member alone is at least `floor`. A chain A~B, B~C, C~D where A and D say
@@ -18,12 +24,13 @@ The pattern is looked for at the narrowest scope first, each wider one only when
 found none:
 - among the touching report's own team (`join`): place when every member is at one place,
   else team;
-- among reports in its hour band across teams (`join_across`): time. A band is `band_hours`
+- among reports in its hour band across teams (`join`): time. A band is `band_hours`
   consecutive clock hours: times are kept to the hour, so a round at 8 am reads 07:50 and
   08:10, which two hours hold and one does not; a wider band would join the 7 am wake-up to
   the 9 am round;
 - among every team's reports (`join_across`): organisation, when `min_teams`+ teams are in it.
-Across teams there are many more reports to be alike by chance, so the join is stricter there.
+Among every team's reports there are many more to be alike by chance, so the join is stricter
+there; an hour band holds few reports, about as many as one team's, so it takes the team's bar.
 
 A steady problem is one pattern that keeps growing: each new report's Found shares members
 with the alert already raised, and `matching_alert` picks that alert to grow.
@@ -59,9 +66,10 @@ class Thresholds:
 
     min_reports: int = 3  # settings.pattern_min_reports
     window_days: int = 30  # settings.pattern_window_days
-    join: float = 0.25  # mean similarity to the members a report needs to join (one team)
-    join_across: float = 0.31  # the same across teams (more reports, more chance likenesses)
-    floor: float = 0.10  # similarity to each member alone a report needs to join
+    # The three bars below are in standard deviations above the window's usual similarity.
+    join: float = 2.2  # mean similarity to the members a report needs to join (team, hour band)
+    join_across: float = 3.0  # the same among every team's (more reports, more chance likenesses)
+    floor: float = 0.8  # similarity to each member alone a report needs to join
     centre: float = 10.0  # the window's size at which its mean is taken out at half weight
     min_teams: int = 3  # teams an organisation pattern spans
     band_hours: int = 2  # consecutive clock hours a time pattern's reports fall in
@@ -131,14 +139,38 @@ class _Window:
     days: np.ndarray
     teams: np.ndarray
     hours: np.ndarray  # -1 when not known
+    usual: float  # the mean similarity of two different reports of the window
+    spread: float  # its standard deviation
 
     @classmethod
     def of(cls, items: Sequence[Item], thresholds: Thresholds) -> _Window:
         vectors = np.stack([item.vector for item in items]).astype(np.float32, copy=False)
-        return cls(items=items, vectors=_centred(vectors, thresholds.centre),
+        vectors = _centred(vectors, thresholds.centre)
+        usual, spread = _pair_similarity(vectors)
+        return cls(items=items, vectors=vectors,
                    days=np.array([item.day.toordinal() for item in items]),
                    teams=np.array([item.team_id for item in items]),
-                   hours=np.array([-1 if item.hour is None else item.hour for item in items]))
+                   hours=np.array([-1 if item.hour is None else item.hour for item in items]),
+                   usual=usual, spread=spread)
+
+    def bar(self, deviations: float) -> float:
+        """The similarity `deviations` standard deviations above the window's usual one."""
+        return self.usual + deviations * self.spread
+
+
+_SAMPLE = 400  # reports (evenly spaced) the usual similarity is measured on in a big window
+_FEWEST = 8  # a window of fewer reports says too little about it: assume the typical one
+_TYPICAL = (0.0, 0.12)  # the usual similarity and its spread of centred care reports
+
+
+def _pair_similarity(vectors: np.ndarray) -> tuple[float, float]:
+    """The mean and standard deviation of the similarity of two different reports."""
+    if len(vectors) < _FEWEST:
+        return _TYPICAL
+    picked = np.linspace(0, len(vectors) - 1, min(_SAMPLE, len(vectors))).astype(int)
+    sample = vectors[np.unique(picked)]
+    pairs = (sample @ sample.T)[~np.eye(len(sample), dtype=bool)]
+    return float(pairs.mean()), float(pairs.std())
 
 
 def _centred(vectors: np.ndarray, weight: float) -> np.ndarray:
@@ -164,7 +196,7 @@ def _pattern(seed: int, window: _Window, thresholds: Thresholds) -> Found | None
         width = thresholds.band_hours
         timed = window.hours >= 0
         bands = [_grow(seed, timed & ((window.hours - start) % 24 < width), to_seed, window,
-                       thresholds, thresholds.join_across)
+                       thresholds, thresholds.join)
                  for start in ((hour - k) % 24 for k in range(width))]
         band = max(bands, key=len)
         if len(band) >= thresholds.min_reports and len(set(window.teams[band])) > 1:
@@ -177,12 +209,13 @@ def _pattern(seed: int, window: _Window, thresholds: Thresholds) -> Found | None
 
 
 def _grow(seed: int, pool: np.ndarray, to_seed: np.ndarray, window: _Window,
-          thresholds: Thresholds, join: float) -> list[int]:
+          thresholds: Thresholds, deviations: float) -> list[int]:
     """The seed and the reports of `pool` that join it, most alike first (indices);
-    `to_seed` is every report's similarity to the seed."""
+    `to_seed` is every report's similarity to the seed, `deviations` the join bar."""
     vectors, days = window.vectors, window.days
+    join, floor = window.bar(deviations), window.bar(thresholds.floor)
     near = pool & (np.abs(days - days[seed]) < thresholds.window_days)
-    near &= to_seed >= thresholds.floor
+    near &= to_seed >= floor
     near[seed] = False
     candidates = np.flatnonzero(near)
     if len(candidates) + 1 < thresholds.min_reports:
@@ -197,7 +230,7 @@ def _grow(seed: int, pool: np.ndarray, to_seed: np.ndarray, window: _Window,
         span_ok = (np.maximum(last, days[candidates]) - np.minimum(first, days[candidates])
                    < thresholds.window_days)
         mean = total / len(members)
-        eligible = open_ & span_ok & (lowest >= thresholds.floor) & (mean >= join)
+        eligible = open_ & span_ok & (lowest >= floor) & (mean >= join)
         if not eligible.any():
             return members
         pick = int(np.argmax(np.where(eligible, mean, -np.inf)))
