@@ -287,6 +287,9 @@ def embedding_text(*, what_happened: str, how_prevented: str, immediate_action: 
     The report's own words only. The place and category names are left out: they are the same
     words in every report of that place and category, so they made unrelated reports there look
     alike (on the tune corpus they raised decoys' similarity more than real clusters'), and
-    the pattern's scope already comes from the place and team themselves."""
+    the pattern's scope already comes from the place and team themselves. Kept beside the text
+    as a light second signal (the names' own vector's similarity added at a small weight) they
+    did no better: clusters of one team span places and categories by definition, so the names
+    only ever pull together reports that a decoy is made of (bench/RESULTS.md)."""
     parts = [what_happened, how_prevented, immediate_action or "", suggestions or ""]
     return " ".join(part.strip() for part in parts if part and part.strip())
