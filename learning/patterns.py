@@ -34,7 +34,7 @@ class Thresholds:
 
     min_reports: int = 3
     window_days: int = 30
-    similarity: float = 0.68
+    similarity: float = 0.62
     min_teams: int = 3
 
 
