@@ -9,16 +9,21 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin import labels, params
+from admin import params
 from admin.places import PlaceNames, place_names
 from admin.roles import CurrentUser, require
 from admin.services import Services
+from conversations import N_
 from storage.models import PatternAlert
-from storage.repositories import CategoryRepository, PatternRepository, TeamRepository
+from storage.repositories import PatternRepository, TeamRepository
+
+SCOPES = {"place": N_("At one place"), "team": N_("Across a team's places"),
+          "organisation": N_("Across teams"), "time": N_("At one time of day")}
 
 
 class AlertsView(BaseView):
-    """De-identified by nature (counts, place, dates), so every role may read it."""
+    """De-identified (scope, counts, place, dates), so every role may read it; the words the
+    members share (the label, from redacted text) are shown to curators only."""
 
     name = "Alerts"
     identity = "alerts"
@@ -35,13 +40,12 @@ class AlertsView(BaseView):
         async with self.services.unit_of_work(user) as session:
             alerts = await PatternRepository(session).list(team_ids=user.scope)
             teams = {team.id: team.name for team in await TeamRepository(session).list()}
-            categories = await CategoryRepository(session).list(active_only=False)
             places = await place_names(session, user, self.services.text)
-        names = {c.key: c.name for c in categories}
         return await self.templates.TemplateResponse(request, "nearmiss/alerts.html", {
             "title": self.services.text("Alerts"), "alerts": alerts, "teams": teams,
-            "categories": {a.category: self._category(a.category, names) for a in alerts},
-            "places": {a.id: places.of(a.team_id, a.place) for a in alerts if a.team_id},
+            "scopes": {a.id: self.services.text(SCOPES.get(a.scope, a.scope)) for a in alerts},
+            "places": {a.id: places.of(a.team_id, a.place) for a in alerts
+                       if a.team_id and a.place},
             "links": {a.id: _reports_link(request, a, places) for a in alerts},
             "curator": user.can("reports.curate")})
 
@@ -57,10 +61,6 @@ class AlertsView(BaseView):
             await alerts.acknowledge(alert, by=user.email)
         return RedirectResponse(request.url_for("admin:view-alerts"), status_code=303)
 
-    def _category(self, key: str, names: dict[str, str]) -> str:
-        msgid = labels.CATEGORY.get(key)
-        return self.services.text(msgid) if msgid else names.get(key, key)
-
 
 def _in_scope(alert: PatternAlert, user: CurrentUser) -> bool:
     """Organisation-level alerts span teams, so only administrators (no scope) see them."""
@@ -72,11 +72,10 @@ def _in_scope(alert: PatternAlert, user: CurrentUser) -> bool:
 def _reports_link(request: Request, alert: PatternAlert, places: PlaceNames) -> str:
     """The alert's reports in the list: its team's, and its place's when the reader may see
     that place (a typed place in a link would give it away)."""
-    query: dict[str, Any] = {"category": alert.category,
-                             "date_from": alert.first_date.date().isoformat(),
+    query: dict[str, Any] = {"date_from": alert.first_date.date().isoformat(),
                              "date_to": alert.last_date.date().isoformat()}
     if alert.team_id is not None:
-        if places.shows(alert.team_id, alert.place):
+        if alert.place and places.shows(alert.team_id, alert.place):
             query.update(place=alert.place)
         query.update(team=alert.team_id)
     return str(request.url_for("admin:view-reports").include_query_params(**query))

@@ -16,9 +16,9 @@ async def _alert(sessionmaker: async_sessionmaker[AsyncSession], *, team_id: int
                  place: str, first_report_id: int) -> int:
     async with sessionmaker.begin() as session:
         alert = PatternAlert(
-            scope=f"team:{team_id}" if team_id else "organisation", team_id=team_id,
-            category="medication", place=place, first_report_id=first_report_id,
-            report_count=3, first_date=DAY, last_date=DAY)
+            scope="place" if team_id else "organisation", team_id=team_id, place=place,
+            first_report_id=first_report_id, report_count=3, first_date=DAY, last_date=DAY,
+            label="door code, agency")
         session.add(alert)
         await session.flush()
         return alert.id
@@ -40,7 +40,8 @@ async def test_a_reviewer_sees_and_acknowledges_only_their_teams_alert(
     assert f'id="alert-{own}"' in page and "Lounge" in page
     assert f'id="alert-{other}"' not in page and "Hall Corridor" not in page
     assert f'id="alert-{organisation}"' not in page
-    assert "category=medication&amp;date_from=2026-03-02" in page
+    assert "date_from=2026-03-02&amp;date_to=2026-03-02" in page
+    assert "At one place" in page and "door code, agency" in page  # a curator sees the label
     assert f"place=Lounge&amp;team={world.team_a}" in page
     answer = await reviewer.post(f"/admin/alerts/{own}/acknowledge")
     assert answer.status_code == 303
@@ -56,6 +57,7 @@ async def test_a_viewer_may_read_alerts_but_not_acknowledge_them(
     page = await viewer.get("/admin/alerts")
     assert page.status_code == 200 and f'id="alert-{own}"' in page.text
     assert ">Acknowledge<" not in page.text
+    assert "door code" not in page.text  # the label is drawn from workers' words
     assert (await viewer.post(f"/admin/alerts/{own}/acknowledge")).status_code == 403
 
 

@@ -144,9 +144,8 @@ async def test_a_viewer_sees_an_alert_at_a_typed_place_as_other_place(
     async with sessionmaker.begin() as session:
         for place, first in ((TYPED_PLACE, world.report_b), ("Lounge", world.report_a)):
             session.add(PatternAlert(
-                scope=f"team:{world.team_a}", team_id=world.team_a, category="medication",
-                place=place, first_report_id=first, report_count=3, first_date=day,
-                last_date=day))
+                scope="place", team_id=world.team_a, place=place, first_report_id=first,
+                report_count=3, first_date=day, last_date=day))
     page = (await (await as_role("viewer")).get("/admin/alerts")).text
     assert "Pritchard" not in page
     assert "Other place" in page and "Lounge" in page
