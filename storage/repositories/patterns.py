@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Protocol
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, literal, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialects import upsert_insert
@@ -105,12 +105,12 @@ class PatternRepository:
         if report_ids:
             await self.session.execute(_DONE, {"ids": list(report_ids)})
 
-    async def queue(self, *, report_ids: Collection[int], announce: bool) -> None:
-        """Queue reports for the pass (reindex queues every report, unannounced)."""
-        if not report_ids:
-            return
-        insert = upsert_insert(self.session, PatternCheck.__table__).values(
-            [{"report_id": report_id, "announce": announce} for report_id in report_ids])
+    async def queue_all(self, *, announce: bool) -> None:
+        """Queue every stored report for the pass (reindex: history, unannounced); a report
+        already queued keeps its place and its own `announce`."""
+        insert = upsert_insert(self.session, PatternCheck.__table__).from_select(
+            # WHERE true: SQLite reads "SELECT ... ON CONFLICT" as a join without it.
+            ["report_id", "announce"], select(Report.id, literal(announce)).where(true()))
         await self.session.execute(insert.on_conflict_do_nothing(index_elements=["report_id"]))
 
     async def holding(self, *, report_ids: Collection[int]) -> dict[int, frozenset[int]]:
