@@ -24,6 +24,7 @@ RUN pip install --no-cache-dir -c constraints.txt . && pip uninstall -y nearmiss
 
 COPY admin admin
 COPY bot bot
+COPY core core
 COPY conversations conversations
 COPY learning learning
 COPY locales locales

@@ -37,8 +37,8 @@ from admin.views.models import MODEL_VIEWS
 from admin.views.privacy import PrivacyView
 from admin.views.reports import ReportsView
 from admin.views.sign_ins import SignInFailuresView
-from bot.i18n import Translator
-from nearmiss.settings import Settings, admin_base_url, admin_secret, locales_dir
+from core.i18n import Translator
+from core.settings import Settings, admin_base_url, admin_secret, locales_dir
 
 HERE = Path(__file__).resolve().parent
 # Static files (ours, SQLAdmin's): the only responses a browser may cache.

@@ -6,7 +6,7 @@ from contextvars import ContextVar
 
 from starlette.requests import Request
 
-from bot.i18n import Translator
+from core.i18n import Translator
 
 _language: ContextVar[str] = ContextVar("admin_language", default="en")
 

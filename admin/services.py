@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from admin.governance_pdf import GovernancePdfs
 from admin.i18n import AdminText
 from admin.roles import CurrentUser
-from nearmiss.settings import Settings
+from core.settings import Settings
 from storage.models import Team
 from storage.repositories import TeamRepository
 

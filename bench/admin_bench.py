@@ -21,7 +21,7 @@ import httpx
 from admin.app import create_app
 from admin.security import hash_password
 from bench.seed import seed
-from nearmiss.settings import Settings
+from core.settings import Settings
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade_async
 from storage.repositories import AdminUserRepository

@@ -32,8 +32,8 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.methods import TelegramMethod
 
 from bot.dispatcher import create_bot
-from bot.sender import OutboxSender
-from nearmiss.settings import Settings
+from bot.sending import OutboxSender
+from core.settings import Settings
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade_async
 from storage.repositories import OutboxRepository

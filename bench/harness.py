@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from nearmiss import memory
+from core import memory
 from storage.models import Report
 from tests.helpers.fake_telegram import FakeTelegram
 from tests.helpers.redis_server import keys_under
@@ -34,7 +34,7 @@ REPLIES = frozenset({"sendMessage", "editMessageText"})
 
 @contextlib.contextmanager
 def steady_collector() -> Iterator[None]:
-    """The harness's own garbage collector set as the bot's is (nearmiss/memory.py), for a
+    """The harness's own garbage collector set as the bot's is (core/memory.py), for a
     timed run: the fake and the workers keep every call, and a full collection of that heap
     paused this process long enough to count as the bot's latency."""
     thresholds = gc.get_threshold()

@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import delete
 
-from bot.i18n import Translator
 from bot.patterns import PatternWatch, embed_with_model
+from core.i18n import Translator
+from core.settings import locales_dir
 from learning.embedding import model_id
-from nearmiss.settings import locales_dir
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade_async
 from storage.models import PatternCheck

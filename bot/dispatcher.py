@@ -17,14 +17,14 @@ from aiogram.types import BotCommand, ErrorEvent
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.bursts import Bursts
-from bot.i18n import Translator
 from bot.middlewares import CommitMiddleware, DatabaseMiddleware, PersonMiddleware
 from bot.routers import edits, fallback, groups, join, language, privacy, report, start
 from bot.sending.flood_waits import WaitOutFloods
 from bot.session import HideToken, JsonSession
 from bot.turn import TurnMiddleware
 from conversations import N_, Msg
-from nearmiss.settings import Settings, identity_key, locales_dir
+from core.i18n import Translator
+from core.settings import Settings, identity_key, locales_dir
 from storage import redis_state
 from storage.fsm import SQLStorage
 

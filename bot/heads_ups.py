@@ -19,8 +19,8 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Translator
 from conversations import CATEGORIES, N_, NP_, Msg
+from core.i18n import Translator
 from storage.models import PatternAlert, Team
 from storage.repositories import (
     CategoryRepository,

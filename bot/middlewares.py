@@ -10,7 +10,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import Translator
+from core.i18n import Translator
 from storage import hot
 from storage.fsm import joined_to
 from storage.repositories import (

@@ -23,12 +23,12 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.heads_ups import queue_heads_ups
-from bot.i18n import Translator
 from conversations import CATEGORIES
+from core.i18n import Translator
+from core.settings import Settings
 from learning.embedding import embedder, model_id
 from learning.labels import cluster_label
 from learning.patterns import Found, Item, Thresholds, embedding_text, find_patterns, matching_alert
-from nearmiss.settings import Settings
 from storage.models import PatternAlert
 from storage.repositories import CategoryRepository, PatternRepository, VectorRepository
 from storage.repositories.vectors import ReportText, WindowRow

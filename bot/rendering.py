@@ -11,9 +11,9 @@ from types import MappingProxyType
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import Translator
 from conversations import Button, ButtonInput, Field, Prompt, utf16_len
 from conversations.prompts import SUMMARY_TEXT_LIMIT, shorten
+from core.i18n import Translator
 
 FLOW_PREFIX = "r"
 TICK = "✅ "

@@ -8,8 +8,8 @@ import logging
 from bot.dispatcher import UPDATE_TYPES, create_bot, create_dispatcher
 from bot.patterns import pattern_watch
 from bot.startup import until_reached
-from nearmiss import memory
-from nearmiss.settings import Settings
+from core import memory
+from core.settings import Settings
 from storage.db import create_engine, create_sessionmaker
 
 log = logging.getLogger(__name__)

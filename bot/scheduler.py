@@ -58,7 +58,7 @@ def previous_moment(moment: datetime) -> datetime:
 
 def translations(locales: Path, default: str) -> Callable[[str], Gettext]:
     """gettext_for(language): a callable like the admin's (msgid, **params -> str)."""
-    from bot.i18n import Translator
+    from core.i18n import Translator
 
     translator = Translator(locales, default)
 

@@ -22,7 +22,7 @@ from aiogram.methods import TelegramMethod
 from aiohttp import FormData
 from aiohttp.payload import BytesPayload
 
-from nearmiss.redaction import REDACTED, secret_forms
+from core.log_redaction import REDACTED, secret_forms
 
 
 class JsonSession(AiohttpSession):

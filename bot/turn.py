@@ -15,7 +15,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 
 from bot.bursts import never
-from bot.i18n import Translator
 from bot.middlewares import Repos, commit_pending
 from bot.rendering import render
 from bot.replies import EditMarkup, SendText, Sent
@@ -32,7 +31,8 @@ from conversations import (
     current_prompt,
     needs,
 )
-from nearmiss.settings import Settings
+from core.i18n import Translator
+from core.settings import Settings
 from storage.schemas import ReporterRow
 
 DRAFT = "draft"

@@ -28,7 +28,7 @@ from conversations.steps import (
     TOLD,
     Context,
 )
-from conversations.text import N_, NP_, Field, Msg, utf16_len
+from core.text import N_, NP_, Field, Msg, utf16_len
 
 __all__ = [
     "CATEGORIES", "CATEGORY_LIST", "CONFIRM_CANCEL", "PLACES", "REVIEW", "STEPS", "STEP_BY_ID",

@@ -7,7 +7,7 @@ from dataclasses import replace
 from conversations.flow import Draft, Result, current_prompt
 from conversations.parsing import Invalid
 from conversations.steps import STEP_BY_ID, Context
-from conversations.text import N_, Msg
+from core.text import N_, Msg
 
 UPDATED = N_("I've changed your answer to \u201c{field}\u201d to the edited text.")
 REFUSED = N_("I couldn't use your edit of your answer to \u201c{field}\u201d, so the earlier "

@@ -10,7 +10,7 @@ from conversations import review
 from conversations.parsing import Invalid
 from conversations.prompts import Button, Prompt, confirm_cancel_prompt, step_prompt
 from conversations.steps import CHOICE_VALUE, STEP_BY_ID, STEPS, Context, Step
-from conversations.text import N_, Msg
+from core.text import N_, Msg
 
 REVIEW = "review"
 CONFIRM_CANCEL = "cancel"

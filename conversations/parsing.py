@@ -6,7 +6,7 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 
-from conversations.text import N_, Msg
+from core.text import N_, Msg
 
 
 class Invalid(ValueError):

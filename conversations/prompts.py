@@ -19,7 +19,7 @@ from conversations.steps import (
     is_incident,
     label_for,
 )
-from conversations.text import N_, Field, Line, Msg, Param, utf16_len, utf16_prefix
+from core.text import N_, Field, Line, Msg, Param, utf16_len, utf16_prefix
 
 # Long answers are shortened in the summary so the whole summary stays one Telegram message:
 # a limit in UTF-16 code units, as Telegram measures a message (an emoji counts two).

@@ -10,7 +10,7 @@ from conversations import parsing
 from conversations.parsing import Invalid
 from conversations.prompts import Button, Prompt, display
 from conversations.steps import CONFIDENTIALITY, STEPS, Context
-from conversations.text import N_, Field, Line, Msg
+from core.text import N_, Field, Line, Msg
 
 
 def summary_prompt(answers: dict[str, Any], ctx: Context, notice: Msg | None = None) -> Prompt:

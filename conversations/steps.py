@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from conversations import parsing
-from conversations.text import N_, Msg
+from core.text import N_, Msg
 
 
 @dataclass(frozen=True)

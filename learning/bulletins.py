@@ -10,7 +10,7 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from conversations import N_
+from core.text import N_
 
 Gettext = Callable[..., str]
 

@@ -13,7 +13,7 @@ from datetime import date
 
 from babel.dates import format_date
 
-from conversations import N_
+from core.text import N_
 from learning.bulletins import Gettext
 
 TOP = 3

@@ -17,6 +17,7 @@ stores them.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -129,7 +130,8 @@ class Embedder:
         query = heads(_linear(hidden, layer.query))
         key = heads(_linear(hidden, layer.key))
         value = heads(_linear(hidden, layer.value))
-        scores = query @ key.transpose(0, 1, 3, 2) / np.sqrt(size) + blocked
+        # A Python float keeps the arithmetic in float32 (a numpy float64 scalar would not).
+        scores = query @ key.transpose(0, 1, 3, 2) * (1.0 / math.sqrt(size)) + blocked
         scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
         scores /= scores.sum(axis=-1, keepdims=True)
         context = (scores @ value).transpose(0, 2, 1, 3).reshape(batch, tokens, width)
@@ -152,7 +154,7 @@ def _linear(x: np.ndarray, weights: tuple[np.ndarray, np.ndarray]) -> np.ndarray
 def _gelu(x: np.ndarray) -> np.ndarray:
     """BERT's exact GELU, x * Phi(x), with erf to within 1.5e-7 (Abramowitz and Stegun 7.1.26;
     numpy has no erf of its own)."""
-    z = np.abs(x) / np.sqrt(2.0)
+    z = np.abs(x) * (1.0 / math.sqrt(2.0))
     t = 1.0 / (1.0 + 0.3275911 * z)
     poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741
                                                        + t * (-1.453152027 + t * 1.061405429))))

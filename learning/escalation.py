@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from conversations import N_, Msg
+from core.text import N_, Msg
 
 HARMED = N_("someone was hurt or harmed")
 CONCERN = N_("they have a safeguarding concern")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Sequence
 
-from conversations import N_
+from core.text import N_
 
 Gettext = Callable[..., str]
 

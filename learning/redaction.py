@@ -43,7 +43,7 @@ from datetime import date
 
 import phonenumbers
 
-from conversations import N_
+from core.text import N_
 from learning.names import STREET_TYPES
 from learning.redaction_names import name_ranges
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from nearmiss.settings import Settings
+from core.settings import Settings
 from storage.db import create_engine, create_sessionmaker
 from storage.repositories import PatternRepository, TeamRepository
 from storage.repositories.patterns import AlertWithMembers

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from nearmiss.redaction import redact
-from nearmiss.settings import Settings
+from core.log_redaction import redact
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ class BotInApp:
     def _scheduler(self) -> Any:
         """The weekly team digests, written to the outbox the sender above delivers."""
         from bot.scheduler import DigestScheduler, translations
-        from nearmiss.settings import locales_dir
+        from core.settings import locales_dir
 
         gettext_for = translations(locales_dir(), self.settings.default_language)
         return DigestScheduler(self.sessionmaker, zone=self.settings.zone,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-from nearmiss.settings import locales_dir
+from core.settings import locales_dir
 
 SOURCE_LANGUAGE = "en"
 

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from nearmiss import preflight, redaction, teams, users
-from nearmiss.settings import ConfigurationError, Settings, admin_base_url
+from core import log_redaction
+from core.settings import ConfigurationError, Settings, admin_base_url
+from nearmiss import preflight, teams, users
 
 log = logging.getLogger("nearmiss")
 
@@ -141,8 +142,8 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
 
 def configure_logging(settings: Settings) -> None:
     """Logging as an operator needs it (every worker process calls this too), the bot token
-    never written (nearmiss/redaction.py)."""
-    redaction.install(settings.bot_token.get_secret_value() if settings.bot_token else None)
+    never written (core/log_redaction.py)."""
+    log_redaction.install(settings.bot_token.get_secret_value() if settings.bot_token else None)
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Alembic announces every plugin and step at INFO; an operator needs only its problems.
@@ -199,7 +200,7 @@ def serve_workers(settings: Settings, workers: int) -> int:
 
 
 def migrate(settings: Settings) -> int:
-    from nearmiss.settings import identity_key
+    from core.settings import identity_key
     from storage.migrate import upgrade
 
     upgrade(settings.database_url, identity_key=identity_key(settings))

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
-from bot.i18n import Translator
 from bot.patterns import Embed, PatternWatch, embed_with_model, make_vectors
+from core.i18n import Translator
+from core.settings import Settings, locales_dir
 from learning.embedding import model_id
-from nearmiss.settings import Settings, locales_dir
 from storage.db import create_engine, create_sessionmaker
 from storage.models import PatternAlert
 from storage.repositories import PatternRepository, VectorRepository

@@ -10,10 +10,10 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from nearmiss import memory
+from core import memory
+from core.settings import Settings, admin_base_url
 from nearmiss.bot_in_app import BotInApp
 from nearmiss.retention import RetentionJob, running
-from nearmiss.settings import Settings, admin_base_url
 
 log = logging.getLogger(__name__)
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -51,8 +51,8 @@ def worker_app() -> FastAPI:
     `nearmiss migrate`.
     """
     from bot.webhook import shared_secret
+    from core.settings import admin_secret
     from nearmiss.cli import configure_logging
-    from nearmiss.settings import admin_secret
     from storage.db import create_engine, create_sessionmaker
 
     settings = Settings()

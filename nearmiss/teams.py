@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from nearmiss.settings import Settings
+from core.settings import Settings
 from storage.db import create_engine, create_sessionmaker
 from storage.models import Team
 from storage.repositories import TeamRepository

@@ -10,7 +10,7 @@ import sys
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from nearmiss.settings import Settings
+from core.settings import Settings
 
 
 def read_password() -> str | None:

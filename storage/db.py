@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.util import await_only
 
+from core.files import create_private_file
 from storage import hot
 from storage.audit import install_audit
-from storage.files import create_private_file
 from storage.sqlite_loop import LoopConnection, loop_connector
 
 BUSY_TIMEOUT_MS = 10_000

@@ -16,8 +16,8 @@ from admin import labels, params
 from admin.roles import CurrentUser, require
 from admin.services import Services, visible_teams
 from conversations import N_
+from core.split import split_message
 from learning.bulletins import NotReadyToShare, SharedParts, compose_flash, render_html
-from learning.split import split_message
 from storage.models import Bulletin
 from storage.repositories import (
     ActionRepository,

@@ -21,7 +21,7 @@ from admin.forms import IDENTITY_DAYS, REPORT_YEARS, retention_periods, telegram
 from admin.roles import CurrentUser, require
 from admin.services import Services
 from conversations import N_
-from nearmiss.settings import identity_key
+from core.settings import identity_key
 from storage import redis_state
 from storage.repositories import PrivacyRepository, ReporterRepository
 from storage.schemas import ReporterRow

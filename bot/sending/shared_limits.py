@@ -21,7 +21,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.sending.limits import FloodGate, Gate
-from nearmiss.settings import Settings
+from core.settings import Settings
 from storage.redis_state import connect
 
 log = logging.getLogger(__name__)

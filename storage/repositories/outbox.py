@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
-from learning.split import split_message
+from core.split import split_message
 from storage.dialects import upsert_insert
 from storage.models import OutboxMessage, utcnow
 

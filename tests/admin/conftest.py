@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin.app import create_app
 from admin.security import hash_password
-from nearmiss.settings import Settings
+from core.settings import Settings
 from storage.repositories import (
     ActionRepository,
     AdminUserRepository,

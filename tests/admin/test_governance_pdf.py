@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin.governance_pdf import GovernancePdfs, data_version
-from nearmiss.settings import Settings
+from core.settings import Settings
 from storage.models import Action, Category, Report, Team
 from tests.admin.conftest import World, add_report
 from tests.admin.test_governance import chromium_or_skip

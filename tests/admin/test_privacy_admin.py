@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from nearmiss.settings import Settings, identity_key
+from core.settings import Settings, identity_key
 from storage.models import PrivacyEvent, Report, ReportIdentity, RetentionPolicy, RetentionRun
 from storage.repositories import ReporterRepository
 from tests.admin.conftest import AMARA, World

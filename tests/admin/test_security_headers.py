@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin.app import create_app
 from admin.pdf import CHROMIUM
-from nearmiss.settings import Settings
+from core.settings import Settings
 from tests.admin.conftest import World
 from tests.helpers.admin_client import AdminClient
 

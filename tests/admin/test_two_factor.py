@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin.app import create_app
-from nearmiss.settings import Settings
+from core.settings import Settings
 from tests.admin.conftest import PASSWORD, World
 from tests.helpers.admin_client import AdminClient
 

@@ -10,8 +10,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from bot.i18n import Translator
-from nearmiss.settings import locales_dir
+from core.i18n import Translator
+from core.settings import locales_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = locales_dir()

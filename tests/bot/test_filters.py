@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from bot.dispatcher import create_dispatcher
 from bot.filters import FROM_PRIVATE, IN_GROUP, IN_PRIVATE, Checked, data_is, data_starts
-from nearmiss.settings import Settings
+from core.settings import Settings
 
 
 def _callables(router: Router) -> Iterator[tuple[str, CallableObject]]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from bot.heads_ups import audience, heading, span
-from bot.i18n import Translator
-from nearmiss.settings import locales_dir
+from core.i18n import Translator
+from core.settings import locales_dir
 from storage.models import PatternAlert, Team
 
 TEAM = Team(id=4, name="Rosewood House", language="en")

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import Translator
 from bot.patterns import PatternWatch
+from core.i18n import Translator
+from core.settings import locales_dir
 from learning.embedding import model_id
-from nearmiss.settings import locales_dir
 from storage.models import OutboxMessage, PatternAlert, PatternCheck, ReportVector
 from storage.repositories import GroupRepository, PatternRepository, TeamRepository
 from tests.helpers.hazards import DOOR_CODE, UNRELATED, WORKERS_WORDS

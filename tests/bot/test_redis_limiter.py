@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 
 from bot.sending import OutboxSender
 from bot.sending.shared_limits import RedisFloodGate, flood_gate
-from nearmiss.settings import Settings
+from core.settings import Settings
 from tests.bot import test_sender as shared
 from tests.bot.test_sender import Maker, enqueue, groups, sends_per_chat
 from tests.helpers.fake_telegram import FakeTelegram

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from admin.views.privacy import PrivacyView
 from bot.dispatcher import conversation_state, create_dispatcher
 from bot.middlewares import DatabaseMiddleware
-from nearmiss.settings import Settings
+from core.settings import Settings
 from storage import redis_state
 from storage.fsm import SQLStorage
 from tests.helpers.redis_server import REDIS_URL, keys_under, needs_redis, redis, redis_prefix

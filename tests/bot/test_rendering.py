@@ -3,10 +3,10 @@ units of visible text, whatever the answers quoted in it."""
 
 from __future__ import annotations
 
-from bot.i18n import Translator
 from bot.rendering import TEXT_LIMIT, render, telegram_length
 from conversations import N_, Field, Msg, Prompt
-from nearmiss.settings import locales_dir
+from core.i18n import Translator
+from core.settings import locales_dir
 
 
 def _prompt(*values: str) -> Prompt:

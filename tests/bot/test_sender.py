@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dispatcher import create_bot
-from bot.sender import OutboxSender
-from nearmiss.settings import Settings
+from bot.sending import OutboxSender
+from core.settings import Settings
 from storage.models import OutboxMessage, utcnow
 from storage.repositories import OutboxRepository
 from tests.helpers.fake_telegram import FakeTelegram

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.sender import OutboxSender
+from bot.sending import OutboxSender
 from tests.bot import test_sender as shared
 from tests.bot.test_sender import Maker, counts, enqueue, groups, sends_per_chat
 from tests.helpers.fake_telegram import FakeTelegram

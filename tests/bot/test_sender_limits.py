@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.sender import FloodGate, OutboxSender
+from bot.sending import FloodGate, OutboxSender
 from tests.bot import test_sender as shared
 from tests.bot.test_sender import FakeClock, Maker, enqueue, groups, sends_per_chat
 from tests.helpers.fake_telegram import FakeTelegram

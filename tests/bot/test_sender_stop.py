@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.sender import OutboxSender
+from bot.sending import OutboxSender
 from storage import sqlite_loop
 from storage.models import OutboxMessage, utcnow
 from storage.repositories import OutboxRepository

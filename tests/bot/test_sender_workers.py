@@ -15,8 +15,8 @@ import pytest
 from aiogram import Bot
 
 from bot.dispatcher import create_bot
-from bot.sender import OutboxSender
-from nearmiss.settings import Settings
+from bot.sending import OutboxSender
+from core.settings import Settings
 from storage.db import create_engine, create_sessionmaker
 from storage.models import OutboxMessage
 from tests.bot.test_sender import FakeClock, Maker, counts, enqueue, groups, sends_per_chat

@@ -12,7 +12,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboar
 
 from bot.dispatcher import create_bot
 from bot.session import JsonSession
-from nearmiss.settings import Settings
+from core.settings import Settings
 from tests.helpers.fake_telegram import FakeTelegram
 
 KEYBOARD = InlineKeyboardMarkup(inline_keyboard=[[

@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Browser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from nearmiss.settings import Settings
+from core.settings import Settings
 from storage.models import Team
 from storage.repositories import TeamRepository
 from tests.helpers.bot_runner import RunningBot

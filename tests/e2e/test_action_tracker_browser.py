@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Browser, Page
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from nearmiss.settings import Settings
+from core.settings import Settings
 from tests.admin.conftest import PASSWORD, World, seed_world
 from tests.helpers.web import serve_admin
 

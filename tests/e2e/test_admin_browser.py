@@ -9,7 +9,7 @@ from playwright.async_api import Browser, Page
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin.security import hash_password
-from nearmiss.settings import Settings
+from core.settings import Settings
 from storage.models import Team
 from storage.repositories import AdminUserRepository
 from tests.e2e.flow import NO_HARM

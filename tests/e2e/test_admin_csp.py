@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from nearmiss.settings import Settings
+from core.settings import Settings
 from tests.admin.conftest import PASSWORD, World, seed_world
 from tests.helpers.web import serve_admin
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin.security import hash_password
-from nearmiss.settings import Settings
+from core.settings import Settings
 from storage.models import Action, FsmRecord, OutboxMessage, Report, ReportIdentity, Team
 from storage.repositories import AdminUserRepository
 from tests.e2e.flow import NO_HARM

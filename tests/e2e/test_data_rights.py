@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from nearmiss.settings import Settings, identity_key
+from core.settings import Settings, identity_key
 from storage.models import FsmRecord, PrivacyEvent, Report, Reporter, ReportIdentity, Team
 from storage.repositories import ReporterRepository
 from storage.schemas import ReporterIdentity

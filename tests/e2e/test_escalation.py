@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dispatcher import create_bot
 from bot.sending import OutboxSender
+from core.settings import Settings
 from nearmiss.bot_in_app import BotInApp
-from nearmiss.settings import Settings
 from storage.models import Escalation, OutboxMessage, Report, ReportIdentity, Team, TeamContact
 from storage.repositories import GroupRepository, OutboxRepository
 from tests.e2e.flow import BOTH, CONCERN, HARMED, NO_HARM

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from nearmiss.settings import Settings
+from core.settings import Settings
 from storage.models import Team
 from tests.e2e.flow import no_harm
 from tests.helpers.bot_runner import RunningBot

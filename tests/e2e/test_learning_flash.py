@@ -15,7 +15,7 @@ from admin.app import create_app
 from admin.security import hash_password
 from bot.dispatcher import create_bot
 from bot.sending import OutboxSender
-from nearmiss.settings import Settings
+from core.settings import Settings
 from storage.models import Team
 from storage.repositories import (
     AdminUserRepository,

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dispatcher import create_bot
 from bot.scheduler import DigestScheduler, translations
+from core.settings import Settings, locales_dir
 from nearmiss.bot_in_app import BotInApp
 from nearmiss.retention import RetentionJob
-from nearmiss.settings import Settings, locales_dir
 from storage.models import DigestRun, RetentionRun, Team
 from storage.repositories import OutboxRepository
 from tests.helpers.fake_telegram import FakeTelegram

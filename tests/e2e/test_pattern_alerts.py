@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dispatcher import create_bot
-from bot.i18n import Translator
 from bot.patterns import pattern_watch
 from bot.sending import OutboxSender
-from nearmiss.settings import Settings, locales_dir
+from core.i18n import Translator
+from core.settings import Settings, locales_dir
 from storage.models import Team
 from storage.repositories import PatternRepository
 from tests.e2e.flow import NO_HARM

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dispatcher import create_bot, create_dispatcher
 from bot.turn import Turn
-from nearmiss.settings import Settings
+from core.settings import Settings
 from storage.models import FsmRecord, Report, Team
 from tests.e2e.flow import choose, no_harm, privacy
 from tests.helpers.bot_runner import RunningBot

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from nearmiss.settings import Settings, identity_key
+from core.settings import Settings, identity_key
 from storage.models import FsmRecord, Report, ReportIdentity, Team
 from storage.repositories import ReporterRepository, TeamRepository
 from tests.e2e.flow import NO_HARM, no_harm, privacy

@@ -16,8 +16,8 @@ import httpx
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.settings import Settings
 from nearmiss.serve import build_app
-from nearmiss.settings import Settings
 from storage.models import Team
 from tests.e2e.test_process import REPLY_TIMEOUT, BotProcess, _env, _free_port
 from tests.helpers.fake_telegram import FakeTelegram

@@ -16,10 +16,10 @@ import pytest
 from aiogram.exceptions import TelegramNetworkError
 
 from bot.dispatcher import create_bot
-from nearmiss import redaction
+from core import log_redaction
+from core.log_redaction import REDACTED
+from core.settings import Settings
 from nearmiss.cli import configure_logging
-from nearmiss.redaction import REDACTED
-from nearmiss.settings import Settings
 from tests.e2e.test_process import REPLY_TIMEOUT, BotProcess, _env, _free_port
 from tests.e2e.test_startup_reach import health
 
@@ -67,7 +67,7 @@ def test_the_logging_configuration_redacts_the_token_from_every_record(
     """Whatever logs it (a library, our code), however (argument, message, exception, a URL
     percent-encoded), the token's secret is gone from the line."""
     previous = logging.getLogRecordFactory()
-    monkeypatch.setattr(redaction, "_secrets", [])
+    monkeypatch.setattr(log_redaction, "_secrets", [])
     try:
         configure_logging(Settings(_env_file=None, bot_token=TOKEN, log_level="DEBUG"))
         log = logging.getLogger("some.library")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dispatcher import UPDATE_TYPES, create_dispatcher
-from nearmiss.settings import Settings
+from core.settings import Settings
 from storage.models import Team
 from tests.e2e.flow import days_ago, no_harm
 from tests.helpers.bot_runner import RunningBot

@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dispatcher import UPDATE_TYPES
 from bot.webhook import SECRET_HEADER, shared_secret, webhook_path
+from core.settings import Settings
 from nearmiss.bot_in_app import BotInApp
 from nearmiss.serve import build_app
-from nearmiss.settings import Settings
 from storage.models import FsmRecord, Report, Team
 from storage.repositories import OutboxRepository
 from tests.e2e.flow import no_harm, privacy

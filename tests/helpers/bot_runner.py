@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dispatcher import UPDATE_TYPES, create_bot, create_dispatcher
-from nearmiss.settings import Settings
+from core.settings import Settings
 from tests.helpers.fake_telegram import FakeTelegram
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import Translator
+from core.i18n import Translator
+from core.settings import locales_dir
 from learning.embedding import model_id
 from nearmiss.alert_commands import listing
 from nearmiss.learning_commands import reindex
-from nearmiss.settings import locales_dir
 from storage.models import OutboxMessage, PatternCheck, Report, ReportVector
 from storage.repositories import GroupRepository, PatternRepository, TeamRepository
 from tests.e2e.test_process import _env, _nearmiss

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nearmiss import memory
+from core import memory
 
 # worker_app() is what each `nearmiss run --workers N` process (and uvicorn --factory) builds.
 PROBE = """

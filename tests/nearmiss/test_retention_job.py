@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.settings import Settings
 from nearmiss.bot_in_app import BotInApp
 from nearmiss.retention import RetentionJob
 from nearmiss.serve import with_retention
-from nearmiss.settings import Settings
 from storage.db import create_engine, create_sessionmaker
 from storage.models import Report, ReportIdentity, RetentionRun
 from storage.repositories import PrivacyRepository, TeamRepository

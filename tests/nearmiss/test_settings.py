@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from nearmiss.settings import ConfigurationError, Settings, admin_base_url, admin_secret
+from core.settings import ConfigurationError, Settings, admin_base_url, admin_secret
 
 URLSAFE = string.ascii_letters + string.digits + "-_"
 

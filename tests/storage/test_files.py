@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from nearmiss.settings import Settings, admin_secret
+from core.settings import Settings, admin_secret
 from storage.db import create_engine
 
 

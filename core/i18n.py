@@ -15,7 +15,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-from conversations.text import Field, Line, Msg, Param
+from core.text import Field, Line, Msg, Param
 
 DOMAIN = "messages"
 # Babel formats dates for a region; our source language is British English.

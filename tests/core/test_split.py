@@ -1,4 +1,4 @@
-"""learning.split.split_message: parts Telegram accepts, cut where a reader expects.
+"""core.split.split_message: parts Telegram accepts, cut where a reader expects.
 
 (Here beside the sender, its one caller, until tests/learning/ exists.)
 """
@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from learning.split import split_message, visible_length
+from core.split import split_message, visible_length
 from tests.helpers.fake_telegram import parse_html, utf16_len
 
 
