@@ -110,7 +110,8 @@ class PatternWatch:
 
         The vectors the batch lacks are made first, outside it (they are kept whatever happens
         to the batch), so the model's work never holds the database's write lock."""
-        await self._prepare_vectors()
+        if not await self._prepare_vectors():
+            return 0  # nothing queued: no write transaction (SQLite's lock) taken
         with on_loop():
             async with self.sessionmaker.begin() as session:
                 patterns = PatternRepository(session)
@@ -125,8 +126,9 @@ class PatternWatch:
                 await patterns.leave_queue(report_ids=ids)
         return len(queued)
 
-    async def _prepare_vectors(self) -> None:
-        """Embed the next batch's reports that have no vector yet, in a short transaction."""
+    async def _prepare_vectors(self) -> bool:
+        """Embed the next batch's reports that have no vector yet, in a short transaction;
+        False when nothing is queued."""
         async with self.sessionmaker() as session:
             queued = await PatternRepository(session).peek_queued(limit=self.batch)
             missing = await VectorRepository(session).needing(model=self.model,
@@ -134,6 +136,7 @@ class PatternWatch:
         if missing:
             async with self.sessionmaker.begin() as session:
                 await make_vectors(session, missing, embed=self.embed, model=self.model)
+        return bool(queued)
 
     async def _patterns(self, session: AsyncSession,
                         ids: Sequence[int]) -> list[tuple[Found, list[Item]]]:
