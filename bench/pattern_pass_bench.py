@@ -1,6 +1,7 @@
 """Time the pattern pass (bot/patterns.py) for one new report against a window of stored ones.
 
-Run: .venv/bin/python -m bench.pattern_pass_bench [--stored 10000] [--runs 5]
+Run: .venv/bin/python -m bench.pattern_pass_bench [--stored 10000] [--runs 5] [--keep FILE]
+(--keep: seed FILE once and use it again on later runs)
 
 A fresh SQLite database gets `--stored` reports of one team, all within the window of the new
 ones, each with a stored vector (random unit vectors: no two alike, so the window is compared
@@ -66,15 +67,17 @@ async def _one_pass(sessionmaker: object, watch: PatternWatch, team_id: int) -> 
     return time.perf_counter() - started
 
 
-async def main(stored: int, runs: int) -> None:
+async def main(stored: int, runs: int, keep: Path | None) -> None:
     rng = np.random.default_rng(7)
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+        path = keep or Path(folder) / "bench.db"
+        seeded = path.exists()
+        url = f"sqlite+aiosqlite:///{path}"
         await upgrade_async(url)
         engine = create_engine(url)
         sessionmaker = create_sessionmaker(engine)
         seeding = time.perf_counter()
-        team_id = await _seed(sessionmaker, stored, rng)
+        team_id = 1 if seeded else await _seed(sessionmaker, stored, rng)
         print(f"seeded {stored:,} reports with vectors in {time.perf_counter() - seeding:.1f} s")
         translator = Translator(locales_dir(), "en")
         embed_with_model(["warm up"])
@@ -97,5 +100,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stored", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", type=Path, default=None)
     args = parser.parse_args()
-    asyncio.run(main(args.stored, args.runs))
+    asyncio.run(main(args.stored, args.runs, args.keep))

@@ -37,7 +37,7 @@ from storage.vectors import to_bytes
 
 log = logging.getLogger(__name__)
 Embed = Callable[[Sequence[str]], np.ndarray]
-BACKGROUND = 500  # the window's other reports a label is weighed against, at most
+BACKGROUND = 200  # the window's other reports a label is weighed against, at most
 _BUILT_IN = dict(CATEGORIES)
 
 
@@ -142,9 +142,10 @@ class PatternWatch:
                         ids: Sequence[int]) -> list[tuple[Found, list[Item]]]:
         """The patterns holding these reports, each with the window it was found in."""
         vectors = VectorRepository(session)
-        touching = {row.report_id: row for row in await self._around(vectors, ids)}
-        items = [Item(**vars(row)) for row in touching.values()]
-        found = find_patterns(items, touching=[i for i in ids if i in touching],
+        items = [Item(row.report_id, row.day, row.hour, row.team_id, row.place, row.category,
+                      row.vector) for row in await self._around(vectors, ids)]
+        present = {item.report_id for item in items}
+        found = find_patterns(items, touching=[i for i in ids if i in present],
                               thresholds=self.thresholds)
         return [(pattern, items) for pattern in found]
 
