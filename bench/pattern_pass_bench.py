@@ -18,6 +18,7 @@ import asyncio
 import statistics
 import tempfile
 import time
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -61,7 +62,8 @@ async def _seed(sessionmaker: object, stored: int, rng: np.random.Generator) -> 
 
 async def _one_pass(sessionmaker: object, watch: PatternWatch, team_id: int) -> float:
     async with sessionmaker.begin() as session:  # type: ignore[attr-defined]
-        await store_report(session, team_id, place="Kitchen", occurred_date=DAY + timedelta(15))
+        await store_report(session, team_id, place="Kitchen", occurred_date=DAY + timedelta(15),
+                           draft_key=f"bench-{uuid.uuid4().hex}")
     started = time.perf_counter()
     assert await watch.check_batch() == 1
     return time.perf_counter() - started
