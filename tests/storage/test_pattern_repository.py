@@ -4,15 +4,19 @@ found stale when another model made them."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
-from sqlalchemy.ext.asyncio import AsyncSession
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Report
 from storage.repositories import PatternRepository, TeamRepository, VectorRepository
 from storage.vectors import to_bytes
+from tests.helpers import backend
 from tests.storage.builders import store_report
 
 MODEL = "test-model@1"
@@ -126,3 +130,39 @@ async def test_vectors_saved_found_stale_and_read_as_a_window(session: AsyncSess
     await vectors.save(vectors={reports[3].id: to_bytes(one)}, model=MODEL)  # rebuilt
     assert await vectors.needing(model=MODEL) == []
     assert (await vectors.texts(report_ids=[reports[0].id]))[reports[0].id].place == "Kitchen"
+
+
+async def test_two_passes_finding_one_new_cluster_at_once_make_one_alert(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    if not backend.ON_POSTGRES:
+        pytest.skip("PostgreSQL only: on SQLite writers take turns, one transaction at a time")
+    async with sessionmaker.begin() as session:
+        team_id, reports = await _reports(session, [2, 5, 9, 11])
+    async with sessionmaker() as first_pass, sessionmaker() as second_pass:
+        await first_pass.begin()
+        await second_pass.begin()
+        first = await PatternRepository(first_pass).record(_cluster(team_id, reports[:3]),
+                                                           alert_id=None, label="")
+        # The second saw the same cluster with another member; its insert waits for the first.
+        racing = asyncio.create_task(PatternRepository(second_pass).record(
+            _cluster(team_id, [*reports[:2], reports[3]]), alert_id=None, label=""))
+        await _until_one_waits_on_a_lock(sessionmaker)
+        await first_pass.commit()
+        second = await racing
+        await second_pass.commit()
+    assert second.alert.id == first.alert.id and first.new and not second.new
+    async with sessionmaker() as session:
+        [alert] = await PatternRepository(session).list(team_ids=None)
+        assert alert.report_count == 4
+        assert await PatternRepository(session).members(alert_id=alert.id) == [
+            r.id for r in reports]
+
+
+async def _until_one_waits_on_a_lock(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """Return once a session of this database is blocked waiting for a lock."""
+    waiting = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                   "AND wait_event_type = 'Lock'")
+    async with asyncio.timeout(30), sessionmaker() as session:
+        while not await session.scalar(waiting):
+            await session.rollback()
+            await asyncio.sleep(0.01)
