@@ -112,6 +112,18 @@ async def test_imported_history_is_recorded_but_not_announced(
     assert await heads_ups(sessionmaker) == []
 
 
+async def test_an_imported_alert_is_announced_once_a_filed_report_joins_it(
+        sessionmaker: async_sessionmaker[AsyncSession], team_id: int) -> None:
+    await file(sessionmaker, team_id, DOOR_CODE[:3], announce=False)
+    await watch(sessionmaker).drain()
+    await file(sessionmaker, team_id, DOOR_CODE[3:], first_day=12)
+    await watch(sessionmaker).drain()
+    [text] = await heads_ups(sessionmaker)
+    assert text.startswith("4 similar near misses in 11 days at Kitchen;")
+    [(alert, members)] = await alerts(sessionmaker, team_id)
+    assert len(members) == 4 and alert.announced_at is not None
+
+
 async def test_a_reviewers_title_is_the_only_wording_a_group_hears(
         sessionmaker: async_sessionmaker[AsyncSession], team_id: int) -> None:
     await file(sessionmaker, team_id, DOOR_CODE[:2], announce=False)
