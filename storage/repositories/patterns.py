@@ -14,9 +14,10 @@ import builtins
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, delete, func, literal, select, true, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialects import upsert_insert
@@ -163,17 +164,24 @@ class PatternRepository:
         return joined
 
     async def _refresh(self, alert_id: int, cluster: Cluster, label: str) -> PatternAlert:
-        """Count and dates from the members; scope fields and label from the cluster."""
+        """Count and dates from the members, label and scope from the cluster."""
         count, first, last = (await self.session.execute(_MEMBERS, {"alert": alert_id})).one()
-        await self.session.execute(
-            update(PatternAlert).where(PatternAlert.id == alert_id)
-            .values(report_count=count, first_date=_midnight(first), last_date=_midnight(last),
-                    team_id=cluster.team_id, place=cluster.place, hour=cluster.hour,
-                    label=label or PatternAlert.label)
-            .execution_options(synchronize_session=False))
+        await self._update(alert_id, report_count=count, first_date=_midnight(first),
+                           last_date=_midnight(last), label=label or PatternAlert.label)
+        try:  # a cluster that spread (one place to a team's places) widens its alert's scope
+            async with self.session.begin_nested():
+                await self._update(alert_id, scope=cluster.scope, team_id=cluster.team_id,
+                                   place=cluster.place, hour=cluster.hour)
+        except IntegrityError:
+            pass  # another alert of that scope starts at the same report: this one stays as is
         alert = await self.session.get(PatternAlert, alert_id, populate_existing=True)
         assert alert is not None
         return alert
+
+    async def _update(self, alert_id: int, **values: Any) -> None:
+        await self.session.execute(update(PatternAlert).where(PatternAlert.id == alert_id)
+                                   .values(**values)
+                                   .execution_options(synchronize_session=False))
 
     async def mark_announced(self, alert: PatternAlert) -> None:
         """Record that the alert's audience has been told (they are told once)."""

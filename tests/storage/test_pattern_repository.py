@@ -74,6 +74,21 @@ async def test_an_alert_grows_as_a_report_joins(session: AsyncSession) -> None:
     assert len(await repo.list(team_ids=[team_id])) == 1
 
 
+async def test_a_cluster_that_spreads_widens_its_alerts_scope(session: AsyncSession) -> None:
+    team_id, reports = await _reports(session, [2, 5, 9, 11])
+    repo = PatternRepository(session)
+    first = (await repo.record(_cluster(team_id, reports[:3]), alert_id=None, label="")).alert
+    spread = replace(_cluster(team_id, reports), scope="team", place="")
+    grown = (await repo.record(spread, alert_id=first.id, label="")).alert
+    assert (grown.id, grown.scope, grown.place, grown.report_count) == (first.id, "team", "", 4)
+    # Where another alert of that scope starts at the same report, the alert keeps its own.
+    other = (await repo.record(replace(spread, scope="organisation", team_id=None),
+                               alert_id=None, label="")).alert
+    kept = (await repo.record(replace(spread, scope="organisation", team_id=None),
+                              alert_id=grown.id, label="")).alert
+    assert kept.scope == "team" and kept.team_id == team_id and other.id != kept.id
+
+
 async def test_a_cluster_another_pass_inserted_is_grown_not_doubled(
         session: AsyncSession) -> None:
     team_id, reports = await _reports(session, [2, 5, 9, 11])
