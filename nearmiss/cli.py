@@ -59,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--place", action="append", default=[], help="a place (repeatable)")
     team.add_parser("list", help="list teams with their codes and places")
+    learning = commands.add_parser("learning", help="the learning by meaning").add_subparsers(
+        dest="learning_command", required=True)
+    learning.add_parser("reindex", help="rebuild missing or outdated report vectors, then "
+                                        "find patterns over all history (no heads-ups)")
+    alerts = commands.add_parser("alerts", help="pattern alerts").add_subparsers(
+        dest="alerts_command", required=True)
+    alerts.add_parser("list", help="print every alert with its reports and label").add_argument(
+        "--json", action="store_true", help="as JSON")
     return parser
 
 
@@ -97,6 +105,12 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         return migrate(settings)
     if command == "team":
         return asyncio.run(teams.command(settings, args))
+    if command == "learning":
+        from nearmiss import learning_commands
+        return asyncio.run(learning_commands.command(settings))
+    if command == "alerts":
+        from nearmiss import alert_commands
+        return asyncio.run(alert_commands.command(settings, as_json=args.json))
     if command == "create-admin":
         return users.create_admin(settings, args)
     if command == "reset-two-factor":
