@@ -30,7 +30,7 @@ _KNOWN = select(PatternAlert).where(*(getattr(PatternAlert, name) == bindparam(n
                                       for name in _KEY))
 # Oldest first; on PostgreSQL rows another pass holds are skipped (SQLite has no FOR UPDATE,
 # and its transactions take turns).
-_QUEUED = (select(PatternCheck.report_id, PatternCheck.announce).order_by(PatternCheck.report_id)
+_QUEUED = (select(PatternCheck.report_id).order_by(PatternCheck.report_id)
            .limit(bindparam("limit")).with_for_update(skip_locked=True))
 _QUEUED_REPORTS = select(Report.id, Report.occurred_date, Report.team_id, Report.category,
                          Report.place).where(Report.id.in_(bindparam("ids", expanding=True)))
@@ -78,16 +78,13 @@ class PatternRepository:
         not locked; on SQLite their transactions take turns. An alert is inserted once (its
         cluster is its key), so only one of two passes that find it returns it.
         """
-        rows = list(await self.session.execute(_QUEUED, {"limit": limit}))
-        if not rows:
+        queued = list(await self.session.scalars(_QUEUED, {"limit": limit}))
+        if not queued:
             return [], 0
-        queued = [report_id for report_id, _ in rows]
         seen = [_Seen(*row) for row in await self.session.execute(_QUEUED_REPORTS,
                                                                    {"ids": queued})]
         await self.session.execute(_DONE, {"ids": queued})
-        alerts = await self._check(seen, min_reports, window_days)
-        # Imported history (queued with announce False) records its alerts unannounced.
-        return (alerts if any(announce for _, announce in rows) else []), len(queued)
+        return await self._check(seen, min_reports, window_days), len(queued)
 
     async def _check(self, reports: Sequence[_Seen], min_reports: int,
                      window_days: int) -> builtins.list[PatternAlert]:
