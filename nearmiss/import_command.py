@@ -17,10 +17,10 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
-from bot.i18n import Translator
+from core.i18n import Translator
+from core.settings import Settings, locales_dir
 from nearmiss.import_rows import FileProblem, ImportRow, RowError, Vocabulary, read, vocabulary
 from nearmiss.import_teams import Directory, resolve
-from nearmiss.settings import Settings, locales_dir
 from storage.db import create_engine, create_sessionmaker
 from storage.repositories import CategoryRepository, ReportRepository
 from storage.schemas import ReportCreate

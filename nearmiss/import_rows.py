@@ -24,7 +24,7 @@ from conversations.steps import (
     TOLD,
     Context,
 )
-from conversations.text import Msg
+from core.text import Msg
 
 REQUIRED_COLUMNS = ("team", "place", "category", "occurred_at", "what_happened",
                     "how_prevented", "immediate_action", "suggestions", "who_told")

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import Translator
+from core.i18n import Translator
+from core.settings import Settings, locales_dir
 from nearmiss import import_command
-from nearmiss.settings import Settings, locales_dir
 
 COLUMNS = ("team", "place", "category", "occurred_at", "what_happened", "how_prevented",
            "immediate_action", "suggestions", "who_told", "external_id")
