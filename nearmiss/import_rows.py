@@ -228,11 +228,11 @@ class _Row:
             self.problems.append(f"occurred_at {value[:40]!r} is not an ISO 8601 date or date "
                                  f"and time (e.g. 2025-03-04 or 2025-03-04T14:30)")
             return None
-        period = period_of(moment) if moment is not None else self.period()
-        if period is None:
-            return None
         if day > self.now.date():
             self.problems.append(f"occurred_at {value!r} is in the future")
+            return None
+        period = period_of(moment) if moment is not None else self.period()
+        if period is None:
             return None
         try:
             check_not_future(day, moment, period, now=self.now.replace(tzinfo=None))
