@@ -19,8 +19,9 @@ from tqdm import tqdm
 
 from core.i18n import Translator
 from core.settings import Settings, locales_dir
-from nearmiss.import_rows import FileProblem, ImportRow, RowError, Vocabulary, read, vocabulary
+from nearmiss.import_rows import FileProblem, ImportRow, RowError, read
 from nearmiss.import_teams import Directory, resolve
+from nearmiss.import_vocabulary import Vocabulary, vocabulary
 from storage.db import create_engine, create_sessionmaker
 from storage.repositories import CategoryRepository, ReportRepository
 from storage.schemas import ReportCreate
@@ -172,10 +173,10 @@ async def _store(settings: Settings, sessionmaker: async_sessionmaker[AsyncSessi
 def report_of(settings: Settings, directory: Directory, row: ImportRow) -> ReportCreate:
     """The report a row makes: anonymous (no identity), dated when it happened (so its
     reference year, the lists' order and the digests place it in its own time)."""
-    team, place_id, place = directory.place_of(row)
+    team_id, language, place_id, place = directory.place_of(row)
     happened = datetime.combine(*row.moment, tzinfo=settings.zone)
     return ReportCreate(
-        draft_key=row.draft_key, team_id=team.id, language=team.language,
+        draft_key=row.draft_key, team_id=team_id, language=language,
         occurred_date=row.occurred_date, occurred_time=row.occurred_time,
         time_of_day=row.time_of_day, place=place, place_id=place_id, category=row.category,
         what_happened=row.what_happened, how_prevented=row.how_prevented,
@@ -205,7 +206,7 @@ def summary(outcome: Outcome) -> str:
     lines = [f"Imported: {len(outcome.references)}"
              + (f" ({outcome.references[0]} to {outcome.references[-1]})"
                 if outcome.references else ""),
-             f"Skipped as duplicates (imported before): {outcome.duplicates}",
+             f"Skipped as duplicates: {outcome.duplicates}",
              f"Rejected: {outcome.error_count}"]
     lines += [f"  {error}" for error in outcome.errors]
     if outcome.error_count > len(outcome.errors):

@@ -11,20 +11,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import TextIO
 
 from conversations.parsing import PERIODS, Invalid, check_not_future, period_of
-from conversations.steps import (
-    CATEGORIES,
-    PERIOD_LABELS,
-    STEP_BY_ID,
-    TOLD,
-    Context,
-)
+from conversations.steps import STEP_BY_ID, TOLD, Context
 from core.text import Msg
+from nearmiss.import_vocabulary import Vocabulary, fold
 
 REQUIRED_COLUMNS = ("team", "place", "category", "occurred_at", "what_happened",
                     "how_prevented", "immediate_action", "suggestions", "who_told")
@@ -45,15 +40,6 @@ PERIOD_START = {"night": time(0), "morning": time(6), "afternoon": time(12),
 
 class FileProblem(ValueError):
     """Something wrong with the whole file (its encoding, its header): nothing can be read."""
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    """What a cell may say, folded (see `fold`) to its stored code."""
-
-    categories: Mapping[str, str]
-    told: Mapping[str, str]
-    periods: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -102,29 +88,6 @@ class RowError:
 
     def __str__(self) -> str:
         return f"line {self.line}: {'; '.join(self.reasons)}"
-
-
-def fold(text: str) -> str:
-    """A code or label as compared: case, spaces and underscores ignored."""
-    return "".join(text.casefold().replace("_", " ").split())
-
-
-def vocabulary(translations: Sequence[Callable[[str], str]],
-               custom_categories: Iterable[tuple[str, str]] = ()) -> Vocabulary:
-    """Codes and labels in every shipped language (`translations`: one gettext per
-    language), and the categories an administrator added (key, name), as written."""
-    def table(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
-        found = {fold(code): code for code, _ in pairs}
-        for code, label in pairs:
-            for text in (label, *(translate(label) for translate in translations)):
-                found.setdefault(fold(text), code)
-        return found
-
-    categories = table(CATEGORIES)
-    for key, name in custom_categories:
-        categories.setdefault(fold(key), key)
-        categories.setdefault(fold(name), key)
-    return Vocabulary(categories, table(TOLD), table(PERIOD_LABELS))
 
 
 def read(stream: TextIO, *, vocabulary: Vocabulary, now: datetime) -> Iterator[

@@ -51,11 +51,13 @@ class Directory:
                 entry.places[folded(place.name)] = (place.id, place.name)
         return cls(teams)
 
-    def place_of(self, row: ImportRow) -> tuple[TeamEntry, int | None, str]:
-        """The row's team, and its place's id (None for a retired place) and stored name."""
+    def place_of(self, row: ImportRow) -> tuple[int, str, int | None, str]:
+        """The row's team's id and language, and its place's id (None for a retired place)
+        and name as stored; once create_missing has run."""
         team = self.teams[folded(row.team)]
         place_id, name = team.places[folded(row.place)]
-        return team, place_id, name
+        assert team.id is not None, "create_missing() first"
+        return team.id, team.language, place_id, name
 
     async def create_missing(self, session: AsyncSession) -> None:
         """Create the teams and places resolve() planned (the caller commits)."""

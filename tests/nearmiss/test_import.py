@@ -140,7 +140,7 @@ async def test_a_second_run_skips_what_was_imported_as_duplicates(
     code, out, _ = await run_import(database_url, sessionmaker, capsys, again)
     assert code == 0
     assert "Imported: 1 (NM-2025-0004 to NM-2025-0004)" in out
-    assert "Skipped as duplicates (imported before): 3" in out
+    assert "Skipped as duplicates: 3" in out
     assert [r.external_id for r in await reports(sessionmaker)] == ["X-1", "X-2", None, "X-3"]
 
 
