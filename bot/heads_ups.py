@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import CATEGORIES, N_, NP_, Msg
 from core.i18n import Translator
+from core.text import Param
 from storage.models import PatternAlert, Team
 from storage.repositories import (
     CategoryRepository,
@@ -66,7 +67,7 @@ def span(first: date, last: date) -> Msg:
 
 def heading(alert: PatternAlert, team: Team) -> Msg:
     """The heads-up's first sentence for one team's groups."""
-    common = {"count": alert.report_count,
+    common: dict[str, Param] = {"count": alert.report_count,
               "span": span(alert.first_date.date(), alert.last_date.date())}
     if alert.scope == "place":
         return Msg.counted(AT_PLACE, alert.report_count, {**common, "place": alert.place})

@@ -67,6 +67,8 @@ class ReportCreate:
     tier: str | None = None  # "serious" for an escalated incident; otherwise set in curation
     someone_harmed: bool = False
     safeguarding_concern: bool = False
+    # The record's id in the spreadsheet it was imported from (None for a filed report).
+    external_id: str | None = None
 
     def __post_init__(self) -> None:
         if self.confidentiality not in CONFIDENTIALITY:
