@@ -121,8 +121,10 @@ class PatternWatch:
                                                                   report_ids=ids)
                 await make_vectors(session, missing, embed=self.embed, model=self.model)
                 announcing = {entry.report_id for entry in queued if entry.announce}
-                for found, items in await self._patterns(session, ids):
-                    await self._record(session, found, items, announcing)
+                window = await self._window(VectorRepository(session), ids)
+                for report_id in sorted(ids):
+                    for found, items in self._patterns(report_id, window):
+                        await self._record(session, found, items, announcing)
                 await patterns.leave_queue(report_ids=ids)
         return len(queued)
 
@@ -138,16 +140,25 @@ class PatternWatch:
                 await make_vectors(session, missing, embed=self.embed, model=self.model)
         return bool(queued)
 
-    async def _patterns(self, session: AsyncSession,
-                        ids: Sequence[int]) -> list[tuple[Found, list[Item]]]:
-        """The patterns holding these reports, each with the window it was found in."""
-        vectors = VectorRepository(session)
-        items = [Item(row.report_id, row.day, row.hour, row.team_id, row.place, row.category,
-                      row.vector) for row in await self._around(vectors, ids)]
-        present = {item.report_id for item in items}
-        found = find_patterns(items, touching=[i for i in ids if i in present],
-                              thresholds=self.thresholds)
+    def _patterns(self, report_id: int,
+                  window: Sequence[Item]) -> list[tuple[Found, list[Item]]]:
+        """The patterns holding this report among the reports stored up to it, each with the
+        window it was found in.
+
+        Each report is looked at as it was when stored, in the order reports were stored: a
+        report stored later has its own turn, and grows the alert if it joins. So a burst of
+        reports, a queue after downtime and an import of years of history (stored in time
+        order) find the patterns live reporting would have found, one report at a time."""
+        items = [item for item in window if item.report_id <= report_id]
+        if not any(item.report_id == report_id for item in items):
+            return []  # no vector (the report has gone)
+        found = find_patterns(items, touching=[report_id], thresholds=self.thresholds)
         return [(pattern, items) for pattern in found]
+
+    async def _window(self, vectors: VectorRepository, ids: Sequence[int]) -> list[Item]:
+        """Every stored report within the window of any of these."""
+        return [Item(row.report_id, row.day, row.hour, row.team_id, row.place, row.category,
+                     row.vector) for row in await self._around(vectors, ids)]
 
     async def _around(self, vectors: VectorRepository, ids: Sequence[int]) -> list[WindowRow]:
         if not ids:
