@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from learning.bulletins import Gettext
-from learning.digest import compose_digest
+from learning.digest import TOP, CompletedAction, Count, DigestData, RepeatTheme, compose_digest
 from storage.models import Team
 from storage.repositories import (
     DigestRepository,
@@ -31,6 +31,7 @@ from storage.repositories import (
     OutboxRepository,
     TeamRepository,
 )
+from storage.schemas import DigestFacts
 
 log = logging.getLogger(__name__)
 
@@ -148,11 +149,23 @@ class DigestScheduler:
 
     async def _enqueue(self, session: AsyncSession, team: Team, start: datetime,
                        end: datetime, now: datetime, covers: datetime) -> str:
-        data = await DigestRepository(session).data_for(
+        facts = await DigestRepository(session).facts_for(
             team=team, start=covers, end=end, today=now.astimezone(self.zone).date())
-        text = compose_digest(data, self.gettext_for(team.language))
+        text = compose_digest(digest_data(facts), self.gettext_for(team.language))
         links = await GroupRepository(session).active_for_teams(team_ids=[team.id])
         batch = f"digest:{team.id}:{start.astimezone(UTC):%Y%m%d%H}"
         await OutboxRepository(session).enqueue(
             batch=batch, kind="digest", messages=[(link.chat_id, True, text) for link in links])
         return batch
+
+
+def digest_data(facts: DigestFacts) -> DigestData:
+    """A team's stored facts as the digest is composed from them: the top few of each list."""
+    return DigestData(team=facts.team, start=facts.start, end=facts.end, reports=facts.reports,
+                      language=facts.language,
+                      categories=[Count(*count) for count in facts.categories[:TOP]],
+                      places=[Count(*count) for count in facts.places[:TOP]],
+                      themes=[RepeatTheme(*theme) for theme in facts.themes[:TOP]],
+                      actions=[CompletedAction(*action) for action in facts.actions],
+                      learning=facts.learning)
+

@@ -28,12 +28,12 @@ from conversations.steps import (
     TOLD,
     Context,
 )
-from core.text import N_, Field, Msg, utf16_len
+from core.text import N_, NP_, Field, Msg, utf16_len
 
 __all__ = [
     "CATEGORIES", "CATEGORY_LIST", "CONFIRM_CANCEL", "PLACES", "REVIEW", "STEPS", "STEP_BY_ID",
     "TOLD", "Button",
-    "ButtonInput", "Context", "Draft", "Event", "Field", "Msg", "N_", "OtherInput", "Prompt",
+    "ButtonInput", "Context", "Draft", "Event", "Field", "Msg", "N_", "NP_", "OtherInput", "Prompt",
     "ReportAnswers", "Result", "Resume", "TextInput", "advance", "answered_in", "collect",
     "current_prompt",
     "is_answer", "needs", "revise", "start", "utf16_len",

@@ -80,7 +80,8 @@ class Translator:
         return item if isinstance(item, str) else self._format(item, language, escape=False)
 
     def _format(self, msg: Msg, language: str, escape: bool) -> str:
-        template = self.gettext(msg.msgid, language)
+        template = (self.i18n.gettext(msg.msgid, msg.plural, msg.n, locale=language)
+                    if msg.plural else self.gettext(msg.msgid, language))
         if escape:
             template = html.escape(template, quote=False)
         if not msg.params:

@@ -11,12 +11,25 @@ def N_(msgid: str) -> str:
     return msgid
 
 
+def NP_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a msgid with its plural for extraction; `Msg.counted` chooses the form later."""
+    return singular, plural
+
+
 @dataclass(frozen=True)
 class Msg:
-    """A msgid with named parameters, rendered later in the reader's language."""
+    """A msgid with named parameters, rendered later in the reader's language; a msgid with
+    a plural is rendered in the language's form for `n` (ngettext)."""
 
     msgid: str
     params: dict[str, Param] = field(default_factory=dict)
+    plural: str = ""
+    n: int = 1
+
+    @classmethod
+    def counted(cls, forms: tuple[str, str], n: int, params: dict[str, Param]) -> Msg:
+        """The form of `forms` (from NP_) for the number `n`."""
+        return cls(forms[0], params, plural=forms[1], n=n)
 
     def __hash__(self) -> int:
         return hash((self.msgid, tuple(sorted(self.params))))

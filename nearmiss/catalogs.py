@@ -24,7 +24,7 @@ def pybabel(*args: str, cwd: Path | None = None) -> None:
 
 
 def extract(root: Path, pot: Path) -> None:
-    pybabel("extract", "-F", str(root / "babel.cfg"), "-k", "N_", "-k", "_",
+    pybabel("extract", "-F", str(root / "babel.cfg"), "-k", "N_", "-k", "NP_:1,2", "-k", "_",
             "--no-default-keywords", "--project=nearmiss",
             "--copyright-holder=nearmiss contributors", "--no-wrap", "--sort-by-file",
             "-o", str(pot), ".", cwd=root)

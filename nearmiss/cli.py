@@ -59,6 +59,25 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--place", action="append", default=[], help="a place (repeatable)")
     team.add_parser("list", help="list teams with their codes and places")
+    learning = commands.add_parser("learning", help="the learning by meaning").add_subparsers(
+        dest="learning_command", required=True)
+    learning.add_parser("reindex", help="rebuild missing or outdated report vectors, then "
+                                        "find patterns over all history (no heads-ups)")
+    alerts = commands.add_parser("alerts", help="pattern alerts").add_subparsers(
+        dest="alerts_command", required=True)
+    alerts.add_parser("list", help="print every alert with its reports and label").add_argument(
+        "--json", action="store_true", help="as JSON")
+    reports = commands.add_parser("reports", help="manage reports").add_subparsers(
+        dest="reports_command", required=True)
+    load = reports.add_parser("import", help="import reports from a CSV file (UTF-8, header "
+                                             "row; see the docs for the columns)")
+    load.add_argument("file")
+    load.add_argument("--create-missing", action="store_true",
+                      help="create teams and places the file names that do not exist yet")
+    load.add_argument("--skip-bad-rows", action="store_true",
+                      help="import the good rows of a file that has errors, listing the others")
+    load.add_argument("--announce", action="store_true",
+                      help="let teams' groups hear of patterns the imported reports make")
     return parser
 
 
@@ -97,6 +116,16 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         return migrate(settings)
     if command == "team":
         return asyncio.run(teams.command(settings, args))
+    if command == "learning":
+        from nearmiss import learning_commands
+        return asyncio.run(learning_commands.command(settings))
+    if command == "alerts":
+        from nearmiss import alert_commands
+        return asyncio.run(alert_commands.command(settings, as_json=args.json))
+    if command == "reports":
+        from nearmiss import import_command
+
+        return asyncio.run(import_command.command(settings, args))
     if command == "create-admin":
         return users.create_admin(settings, args)
     if command == "reset-two-factor":

@@ -67,6 +67,8 @@ class ReportCreate:
     tier: str | None = None  # "serious" for an escalated incident; otherwise set in curation
     someone_harmed: bool = False
     safeguarding_concern: bool = False
+    # The record's id in the spreadsheet it was imported from (None for a filed report).
+    external_id: str | None = None
 
     def __post_init__(self) -> None:
         if self.confidentiality not in CONFIDENTIALITY:
@@ -125,3 +127,22 @@ class ActionFilters:
     def __post_init__(self) -> None:
         if self.status is not None and self.status not in ACTION_LIST_STATUSES:
             raise ValueError(f"status must be one of {ACTION_LIST_STATUSES}, not {self.status!r}")
+
+
+@dataclass(frozen=True)
+class DigestFacts:
+    """What one team's digest is made of, as stored: plain values, most first; the words are
+    composed from them elsewhere (learning/digest.py). Dates are local: start inclusive, end
+    exclusive."""
+
+    team: str
+    start: date
+    end: date
+    reports: int
+    language: str
+    categories: list[tuple[str, int]]  # a category's msgid or name, and its count
+    places: list[tuple[str, int]]
+    themes: list[tuple[str, str, int]]  # a reviewer's title or category, the place, the count
+    actions: list[tuple[str, str | None]]  # what was done, and the evidence it worked
+    learning: list[str]  # redacted summaries only
+

@@ -70,8 +70,8 @@ async def _grouped(session: AsyncSession, scope: StatsScope, *keys: Any) -> list
 
 async def _names(session: AsyncSession) -> tuple[dict[str, str], dict[int, str]]:
     """Return category key -> name and team id -> name; both tables are small."""
-    categories = dict((await session.execute(select(Category.key, Category.name))).all())
-    teams = dict((await session.execute(select(Team.id, Team.name))).all())
+    categories = dict((await session.execute(select(Category.key, Category.name))).tuples().all())
+    teams = dict((await session.execute(select(Team.id, Team.name))).tuples().all())
     return categories, teams
 
 

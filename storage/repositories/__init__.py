@@ -19,6 +19,7 @@ from storage.repositories.teams import (
     new_join_code,
     normalise_code,
 )
+from storage.repositories.vectors import VectorRepository
 
 __all__ = [
     "UNSET",
@@ -41,6 +42,7 @@ __all__ = [
     "ReporterRepository",
     "SignInFailureRepository",
     "TeamRepository",
+    "VectorRepository",
     "new_join_code",
     "could_be_code",
     "normalise_code",

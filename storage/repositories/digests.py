@@ -8,10 +8,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from learning.digest import TOP, CompletedAction, Count, DigestData, RepeatTheme
 from storage.dialects import upsert_insert
 from storage.models import Action, Category, DigestRun, Report, Team, utcnow
 from storage.repositories.alert_views import AlertViewRepository
+from storage.schemas import DigestFacts
 from storage.stats import summary
 from storage.stats_results import StatsScope
 from storage.written import changed_rows
@@ -26,8 +26,8 @@ class DigestRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def data_for(self, *, team: Team, start: datetime, end: datetime,
-                       today: date) -> DigestData:
+    async def facts_for(self, *, team: Team, start: datetime, end: datetime,
+                        today: date) -> DigestFacts:
         """Gather a team's digest for [start, end), both aware and in the organisation's zone.
 
         Reports count by the local days start.date() .. end.date() - 1, so consecutive
@@ -36,17 +36,17 @@ class DigestRepository:
         first, last = start.date(), end.date() - timedelta(days=1)
         scope = StatsScope(team_ids=(team.id,), date_from=first, date_to=last)
         stats = await summary(self.session, scope, today=today)
-        return DigestData(
+        return DigestFacts(
             team=team.name, start=first, end=end.date(), reports=stats.total,
             language=team.language,
-            categories=[Count(b.label, b.count) for b in stats.by_category[:TOP]],
-            places=[Count(p.place, p.count) for p in stats.by_place[:TOP]],
+            categories=[(b.label, b.count) for b in stats.by_category],
+            places=[(p.place, p.count) for p in stats.by_place],
             themes=await self._themes(team, first, last),
             actions=await self._completed(team.id, first, last),
             learning=await self._learning(team.id, start, end),
         )
 
-    async def _themes(self, team: Team, first: date, last: date) -> list[RepeatTheme]:
+    async def _themes(self, team: Team, first: date, last: date) -> list[tuple[str, str, int]]:
         """The team's own pattern alerts (at one place, or across its places) that grew this
         period, largest first: named by a reviewer's title, else by their reports' commonest
         category; never by the label, which is made of the workers' words."""
@@ -61,17 +61,17 @@ class DigestRepository:
                 continue
             common = Counter(member.category for member in view.members).most_common(1)
             kind = names.get(common[0][0], common[0][0]) if common else ""
-            themes.append(RepeatTheme(alert.title or kind, alert.place or team.name,
-                                      alert.report_count))
-        return themes[:TOP]
+            themes.append((alert.title or kind, alert.place or team.name, alert.report_count))
+        return themes
 
-    async def _completed(self, team_id: int, first: date, last: date) -> list[CompletedAction]:
+    async def _completed(self, team_id: int, first: date,
+                         last: date) -> list[tuple[str, str | None]]:
         query = (select(Action.description, Action.outcome_evidence)
                  .join(Report, Report.id == Action.report_id)
                  .where(Report.team_id == team_id, Action.status == "done",
                         Action.completed_date >= first, Action.completed_date <= last)
                  .order_by(Action.completed_date, Action.id))
-        return [CompletedAction(d, e) for d, e in (await self.session.execute(query)).all()]
+        return [(d, e) for d, e in (await self.session.execute(query)).all()]
 
     async def _learning(self, team_id: int, start: datetime, end: datetime) -> list[str]:
         """Redacted summaries of reports reviewed in the period; nothing else of a report."""

@@ -1,123 +1,224 @@
-"""Pattern alerts: similar near misses repeating, stored once per cluster."""
+"""Pattern alerts: each cluster of similar near misses stored once, with its members, grown as
+similar reports join, and announced to its audience once.
+
+The pass (bot/patterns.py) finds the clusters with learning/ and hands them here as plain data.
+Two passes may run at once (on PostgreSQL each takes queued reports the other has not locked):
+an alert is keyed by its scope and first report, so when both find one new cluster, one
+inserts it and the other, waiting on that insert, finds it and adds its members; members are
+inserted once (their primary key), and the count and dates are read back from them.
+"""
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
 
-from sqlalchemy import Select, String, bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, literal, select, true, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from learning.patterns import Cluster, Sighting, clusters
 from storage.dialects import upsert_insert
-from storage.models import PatternAlert, PatternCheck, Report, utcnow
+from storage.models import PatternAlert, PatternAlertReport, PatternCheck, Report, utcnow
 
-ORGANISATION = "organisation"
-_KEY = ["scope", "first_report_id"]  # interim: the pass by meaning replaces this module
-
-# Built once, asked at every submission: see storage/fsm.py on prebuilt statements.
-_SIGHTING = select(Report.id, Report.occurred_date, Report.team_id).where(
-    Report.occurred_date >= bindparam("since"), Report.occurred_date <= bindparam("until"),
-    Report.category == bindparam("category"))
-_SAME_PLACE = _SIGHTING.where(
-    Report.team_id == bindparam("team"),
-    func.lower(Report.place) == func.lower(bindparam("place", type_=String)))
-_PLACE_OF = select(Report.place).where(Report.id == bindparam("report"))
-_KNOWN = select(PatternAlert).where(*(getattr(PatternAlert, name) == bindparam(name)
-                                      for name in _KEY))
+SCOPES = ("place", "team", "organisation", "time")
 # Oldest first; on PostgreSQL rows another pass holds are skipped (SQLite has no FOR UPDATE,
 # and its transactions take turns).
-_QUEUED = (select(PatternCheck.report_id).order_by(PatternCheck.report_id)
-           .limit(bindparam("limit")).with_for_update(skip_locked=True))
-_QUEUED_REPORTS = select(Report.id, Report.occurred_date, Report.team_id, Report.category,
-                         Report.place).where(Report.id.in_(bindparam("ids", expanding=True)))
+_QUEUED = (select(PatternCheck.report_id, PatternCheck.announce)
+           .order_by(PatternCheck.report_id).limit(bindparam("limit"))
+           .with_for_update(skip_locked=True))
 _DONE = delete(PatternCheck).where(PatternCheck.report_id.in_(bindparam("ids", expanding=True)))
+_HOLDING = (select(PatternAlertReport.alert_id, PatternAlertReport.report_id)
+            .where(PatternAlertReport.alert_id.in_(
+                select(PatternAlertReport.alert_id)
+                .where(PatternAlertReport.report_id.in_(bindparam("ids", expanding=True))))))
+_MEMBERS = (select(func.count(), func.min(Report.occurred_date), func.max(Report.occurred_date))
+            .select_from(PatternAlertReport).join(Report, Report.id == PatternAlertReport.report_id)
+            .where(PatternAlertReport.alert_id == bindparam("alert")))
+
+
+class Cluster(Protocol):
+    """A cluster as the pass found it (learning.patterns.Found fits)."""
+
+    @property
+    def scope(self) -> str: ...
+    @property
+    def report_ids(self) -> frozenset[int]: ...
+    @property
+    def team_id(self) -> int | None: ...
+    @property
+    def place(self) -> str: ...
+    @property
+    def hour(self) -> int | None: ...
+    @property
+    def first_report_id(self) -> int: ...
+    @property
+    def first_date(self) -> date: ...
+    @property
+    def last_date(self) -> date: ...
 
 
 @dataclass(frozen=True)
-class _Seen:
-    """What the pattern check reads of a report."""
+class Queued:
+    """A report waiting for the pass, and whether its alerts may be announced."""
 
-    id: int
-    occurred_date: date
-    team_id: int
-    category: str
-    place: str
-
-    @classmethod
-    def of(cls, report: Report) -> _Seen:
-        return cls(report.id, report.occurred_date, report.team_id, report.category,
-                   report.place)
+    report_id: int
+    announce: bool
 
 
-def team_scope(team_id: int) -> str:
-    """The scope of one team's alerts."""
-    return f"team:{team_id}"
+@dataclass(frozen=True)
+class Recorded:
+    """An alert as a cluster left it: new this time, or grown by `joined` reports."""
+
+    alert: PatternAlert
+    new: bool
+    joined: frozenset[int]
+
+
+@dataclass(frozen=True)
+class AlertWithMembers:
+    """An alert and its member reports' ids, references and external ids, oldest first."""
+
+    alert: PatternAlert
+    members: builtins.list[tuple[int, str, str | None]]
 
 
 class PatternRepository:
-    """Finds repeating near misses after a report and records each cluster's alert once."""
+    """The queue of reports to check, and the alerts with their members."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def check(self, *, report: Report, min_reports: int,
-                    window_days: int) -> builtins.list[PatternAlert]:
-        """Record the alerts a new report completes; return only the ones new this time."""
-        return await self._check([_Seen.of(report)], min_reports, window_days)
+    async def take_queued(self, *, limit: int) -> builtins.list[Queued]:
+        """Up to `limit` queued reports, oldest first (locked against other passes)."""
+        rows = await self.session.execute(_QUEUED, {"limit": limit})
+        return [Queued(report_id, bool(announce)) for report_id, announce in rows]
 
-    async def check_queued(self, *, min_reports: int, window_days: int,
-                           limit: int) -> tuple[builtins.list[PatternAlert], int]:
-        """Check up to `limit` queued reports together (ReportRepository queues each new one)
-        and take them off the queue: the alerts new this time, and how many were checked.
+    async def peek_queued(self, *, limit: int) -> builtins.list[int]:
+        """The next `limit` queued reports, oldest first, unlocked (to make their vectors)."""
+        return list(await self.session.scalars(select(PatternCheck.report_id)
+                                               .order_by(PatternCheck.report_id).limit(limit)))
 
-        Several workers may run this at once: on PostgreSQL each takes rows the others have
-        not locked; on SQLite their transactions take turns. An alert is inserted once (its
-        cluster is its key), so only one of two passes that find it returns it.
-        """
-        queued = list(await self.session.scalars(_QUEUED, {"limit": limit}))
-        if not queued:
-            return [], 0
-        seen = [_Seen(*row) for row in await self.session.execute(_QUEUED_REPORTS,
-                                                                   {"ids": queued})]
-        await self.session.execute(_DONE, {"ids": queued})
-        return await self._check(seen, min_reports, window_days), len(queued)
+    async def leave_queue(self, *, report_ids: Collection[int]) -> None:
+        """Take these reports off the queue: their alerts are recorded."""
+        if report_ids:
+            await self.session.execute(_DONE, {"ids": list(report_ids)})
 
-    async def _check(self, reports: Sequence[_Seen], min_reports: int,
-                     window_days: int) -> builtins.list[PatternAlert]:
-        """Record the clusters these reports belong to: each team's, at one place, and the
-        organisation's, across teams; read once for each place and once for each category."""
-        found: builtins.list[PatternAlert | None] = []
-        at_place: dict[tuple[int, str, str], builtins.list[_Seen]] = {}
-        by_category: dict[str, builtins.list[_Seen]] = {}
-        for report in reports:
-            at_place.setdefault((report.team_id, report.category, report.place.lower()),
-                                []).append(report)
-            by_category.setdefault(report.category, []).append(report)
-        for (team_id, category, _), group in at_place.items():
-            where = {"team": team_id, "place": group[0].place}
-            for cluster in await self._clusters(group, _SAME_PLACE, where, min_reports,
-                                                window_days, min_teams=1):
-                found.append(await self._record(
-                    cluster, scope=team_scope(team_id), team_id=team_id, category=category,
-                    place=await self._place(cluster.first_report_id)))
-        for category, group in by_category.items():
-            for cluster in await self._clusters(group, _SIGHTING, {}, min_reports, window_days,
-                                                min_teams=2):
-                found.append(await self._record(cluster, scope=ORGANISATION, team_id=None,
-                                                category=category, place=""))
-        return [alert for alert in found if alert is not None]
+    async def queue_all(self, *, announce: bool) -> None:
+        """Queue every stored report for the pass (reindex: history, unannounced); a report
+        already queued keeps its place and its own `announce`."""
+        insert = upsert_insert(self.session, PatternCheck.__table__).from_select(
+            # WHERE true: SQLite reads "SELECT ... ON CONFLICT" as a join without it.
+            ["report_id", "announce"], select(Report.id, literal(announce)).where(true()))
+        await self.session.execute(insert.on_conflict_do_nothing(index_elements=["report_id"]))
+
+    async def holding(self, *, report_ids: Collection[int]) -> dict[int, frozenset[int]]:
+        """The alerts holding any of these reports, each with all its members."""
+        if not report_ids:
+            return {}
+        members: dict[int, set[int]] = {}
+        for alert_id, report_id in await self.session.execute(_HOLDING,
+                                                              {"ids": list(report_ids)}):
+            members.setdefault(alert_id, set()).add(report_id)
+        return {alert_id: frozenset(ids) for alert_id, ids in members.items()}
+
+    async def record(self, cluster: Cluster, *, alert_id: int | None, label: str) -> Recorded:
+        """Grow alert `alert_id` by the cluster's members, or insert the cluster's alert."""
+        new = False
+        if alert_id is None:
+            alert_id, new = await self._insert(cluster, label)
+        joined = await self._add_members(alert_id, cluster.report_ids)
+        alert = await self._refresh(alert_id, cluster, label)
+        return Recorded(alert=alert, new=new, joined=frozenset(joined))
+
+    async def _insert(self, cluster: Cluster, label: str) -> tuple[int, bool]:
+        """The new alert's id, or the one another pass inserted for the same cluster."""
+        values = {"scope": cluster.scope, "team_id": cluster.team_id, "place": cluster.place,
+                  "hour": cluster.hour, "first_report_id": cluster.first_report_id,
+                  "report_count": 0, "first_date": _midnight(cluster.first_date),
+                  "last_date": _midnight(cluster.last_date), "created_at": utcnow(),
+                  "label": label}
+        insert = upsert_insert(self.session, PatternAlert.__table__).values(values)
+        created = await self.session.scalar(insert.on_conflict_do_nothing(
+            index_elements=["scope", "first_report_id"]).returning(PatternAlert.id))
+        if created is not None:
+            return created, True
+        known = await self.session.scalar(select(PatternAlert.id).where(
+            PatternAlert.scope == cluster.scope,
+            PatternAlert.first_report_id == cluster.first_report_id))
+        assert known is not None  # the conflicting row is committed, so it is visible
+        return known, False
+
+    async def _add_members(self, alert_id: int, report_ids: Collection[int]) -> set[int]:
+        """Insert the members not yet listed; the ones that joined."""
+        known = set(await self.session.scalars(select(PatternAlertReport.report_id).where(
+            PatternAlertReport.alert_id == alert_id)))
+        joined = set(report_ids) - known
+        if joined:
+            insert = upsert_insert(self.session, PatternAlertReport.__table__).values(
+                [{"alert_id": alert_id, "report_id": report_id} for report_id in joined])
+            await self.session.execute(insert.on_conflict_do_nothing(
+                index_elements=["alert_id", "report_id"]))
+        return joined
+
+    async def _refresh(self, alert_id: int, cluster: Cluster, label: str) -> PatternAlert:
+        """Count and dates from the members, label and scope from the cluster."""
+        count, first, last = (await self.session.execute(_MEMBERS, {"alert": alert_id})).one()
+        await self._update(alert_id, report_count=count, first_date=_midnight(first),
+                           last_date=_midnight(last), label=label or PatternAlert.label)
+        try:  # a cluster that spread (one place to a team's places) widens its alert's scope
+            async with self.session.begin_nested():
+                await self._update(alert_id, scope=cluster.scope, team_id=cluster.team_id,
+                                   place=cluster.place, hour=cluster.hour)
+        except IntegrityError:
+            pass  # another alert of that scope starts at the same report: this one stays as is
+        alert = await self.session.get(PatternAlert, alert_id, populate_existing=True)
+        assert alert is not None
+        return alert
+
+    async def _update(self, alert_id: int, **values: Any) -> None:
+        await self.session.execute(update(PatternAlert).where(PatternAlert.id == alert_id)
+                                   .values(**values)
+                                   .execution_options(synchronize_session=False))
+
+    async def mark_announced(self, alert: PatternAlert) -> None:
+        """Record that the alert's audience has been told (they are told once)."""
+        alert.announced_at = utcnow()
+        await self.session.flush()
 
     async def list(self, *, team_ids: Sequence[int] | None) -> builtins.list[PatternAlert]:
-        """Return alerts newest first: every one (None) or these teams' (no organisation's)."""
+        """Alerts newest first: every one (None), or these teams' (place and team scopes)."""
         query = select(PatternAlert)
         if team_ids is not None:
             query = query.where(PatternAlert.team_id.in_(list(team_ids)))
         query = query.order_by(PatternAlert.created_at.desc(), PatternAlert.id.desc())
         return list(await self.session.scalars(query))
+
+    async def list_with_members(self, *,
+                                team_ids: Sequence[int] | None) -> builtins.list[AlertWithMembers]:
+        """Alerts newest first, each with its members (see `list` for the scope)."""
+        alerts = await self.list(team_ids=team_ids)
+        members: dict[int, builtins.list[tuple[int, str, str | None]]] = {}
+        if alerts:
+            rows = await self.session.execute(
+                select(PatternAlertReport.alert_id, Report.id, Report.reference,
+                       Report.external_id)
+                .join(Report, Report.id == PatternAlertReport.report_id)
+                .where(PatternAlertReport.alert_id.in_([alert.id for alert in alerts]))
+                .order_by(Report.occurred_date, Report.id))
+            for alert_id, report_id, reference, external_id in rows:
+                members.setdefault(alert_id, []).append((report_id, reference, external_id))
+        return [AlertWithMembers(alert, members.get(alert.id, [])) for alert in alerts]
+
+    async def members(self, *, alert_id: int) -> builtins.list[int]:
+        """The alert's member reports' ids, oldest first."""
+        return list(await self.session.scalars(
+            select(PatternAlertReport.report_id)
+            .join(Report, Report.id == PatternAlertReport.report_id)
+            .where(PatternAlertReport.alert_id == alert_id)
+            .order_by(Report.occurred_date, Report.id)))
 
     async def get(self, *, alert_id: int) -> PatternAlert | None:
         """Return one alert, or None."""
@@ -128,52 +229,11 @@ class PatternRepository:
         alert.acknowledged_by = by[:254]
         await self.session.flush()
 
-    async def _clusters(self, reports: Sequence[_Seen], query: Select[Any],
-                        where: dict[str, Any], min_reports: int, window_days: int, *,
-                        min_teams: int) -> builtins.list[Cluster]:
-        """The clusters holding any of these reports (one category), reading further back
-        while one may still reach earlier."""
-        reach = timedelta(days=window_days)
-        ids = {report.id for report in reports}
-        since = min(report.occurred_date for report in reports) - reach
-        until = max(report.occurred_date for report in reports) + reach
-        while True:
-            params = {**where, "category": reports[0].category, "since": since, "until": until}
-            sightings = [Sighting(*row) for row in await self.session.execute(query, params)]
-            found = [cluster for cluster in clusters(sightings, min_reports=min_reports,
-                                                     window_days=window_days,
-                                                     min_teams=min_teams)
-                     if cluster.report_ids & ids]
-            # A cluster's first report is its name: it must not move as time goes on.
-            earliest = min((cluster.first_date for cluster in found), default=None)
-            if earliest is None or earliest - reach >= since:
-                return found
-            since = earliest - reach
-
-    async def _place(self, report_id: int) -> str:
-        """The place as the cluster's first report wrote it, so a retyped case adds no alert."""
-        return await self.session.scalar(_PLACE_OF, {"report": report_id}) or ""
-
-    async def _record(self, cluster: Cluster, **key: Any) -> PatternAlert | None:
-        """Insert the cluster's alert if it is new; otherwise bring its count up to date."""
-        values = {**key, "first_report_id": cluster.first_report_id,
-                  "report_count": cluster.count, "first_date": _midnight(cluster.first_date),
-                  "last_date": _midnight(cluster.last_date), "created_at": utcnow()}
-        # Looked up first: a cluster's alert is new once and then found at each report of it
-        # (the upsert, compiled afresh every call, is only needed the once).
-        identity = {name: values[name] for name in _KEY}
-        known = await self.session.scalar(_KNOWN, identity)
-        if known is None:
-            insert = upsert_insert(self.session, PatternAlert.__table__).values(values)
-            created = await self.session.scalar(
-                insert.on_conflict_do_nothing(index_elements=_KEY).returning(PatternAlert.id))
-            if created is not None:
-                return await self.session.get(PatternAlert, created)
-            known = await self.session.scalar(_KNOWN, identity)
-        if known is not None and known.report_count < cluster.count:
-            known.report_count, known.last_date = cluster.count, values["last_date"]
-            await self.session.flush()
-        return None
+    async def set_title(self, alert: PatternAlert, *, title: str | None, by: str) -> None:
+        """A reviewer's title for the cluster (the only words of it a group may hear)."""
+        title = (title or "").strip()
+        alert.title, alert.title_by = (title, by[:254]) if title else (None, None)
+        await self.session.flush()
 
 
 def _midnight(day: date) -> datetime:

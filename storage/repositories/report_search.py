@@ -56,8 +56,10 @@ def filter_conditions(filters: ReportFilters, *, dialect: str) -> list[ColumnEle
         if value:
             where.append(column == value)
     if filters.text:
-        where.append(_text_condition(filters.text, dialect) if filters.words
-                     else _shared_text_condition(filters.text, dialect))
+        # An imported report's id in the spreadsheet it came from, exactly: anyone may ask.
+        where.append(or_(Report.external_id == filters.text,
+                         _text_condition(filters.text, dialect) if filters.words
+                         else _shared_text_condition(filters.text, dialect)))
     return where
 
 

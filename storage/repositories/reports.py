@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from storage import hot
 from storage.models import PatternCheck, Report, ReportFactor, ReportIdentity, ReportTold
@@ -43,12 +44,14 @@ _COPIED_FIELDS = (
     "immediate_action",
     "suggestions",
     "submitted_at",
+    "external_id",
 )
 _INSERT_REPORT = hot.Insert(_REPORTS, ("reference", *_COPIED_FIELDS), returning=[_REPORTS.c.id])
 _INSERT_TOLD = hot.Insert(ReportTold.__table__, ("report_id", "party"))
 _INSERT_IDENTITY = hot.Insert(ReportIdentity.__table__,
                               ("report_id", *(f.name for f in fields(ReporterIdentity))))
-_QUEUE_PATTERN_CHECK = hot.Insert(PatternCheck.__table__, ("report_id",))
+_CHUNK = 500  # values per IN (...) when looking many up
+_QUEUE_PATTERN_CHECK = hot.Insert(PatternCheck.__table__, ("report_id", "announce"))
 
 
 class ReportRepository:
@@ -64,9 +67,12 @@ class ReportRepository:
         assert report is not None  # stored in this transaction
         return report
 
-    async def store(self, *, data: ReportCreate) -> StoredReport:
+    async def store(self, *, data: ReportCreate, announce: bool = True) -> StoredReport:
         """Store a report, or find the one already stored for the same draft: its id and
-        reference, without loading it (what the bot needs to thank the reporter)."""
+        reference, without loading it (what the bot needs to thank the reporter).
+
+        It is queued for the pattern pass; `announce` False (imported history) records the
+        patterns it makes without telling the teams' groups."""
         async with hot.transaction(self.session) as db:
             existing = await _stored_for(db, data.draft_key)
             if existing is not None:
@@ -74,11 +80,11 @@ class ReportRepository:
             if not db.postgresql:
                 # SQLite's writers take turns (storage/db.py begins every transaction
                 # IMMEDIATE): no other can have stored this draft since the look-up above.
-                return await _insert(db, data)
+                return await _insert(db, data, announce)
             try:
                 # A savepoint, so losing a race on draft_key also returns the reference.
                 async with db.savepoint():
-                    return await _insert(db, data)
+                    return await _insert(db, data, announce)
             except hot.INTEGRITY_ERRORS:
                 existing = await _stored_for(db, data.draft_key)
                 if existing is None:
@@ -89,6 +95,25 @@ class ReportRepository:
         """Return a report by its reference (case and spaces forgiven)."""
         query = select(Report).where(Report.reference == reference.strip().upper())
         return await self.session.scalar(query)
+
+    async def stored_external_ids(self, *, external_ids: Collection[str]) -> set[str]:
+        """Those of these external ids already stored (an import run before)."""
+        return await self._stored_among(Report.external_id, external_ids)
+
+    async def stored_draft_keys(self, *, draft_keys: Collection[str]) -> set[str]:
+        """Those of these draft keys already stored."""
+        return await self._stored_among(Report.draft_key, draft_keys)
+
+    async def _stored_among(self, column: InstrumentedAttribute[str | None],
+                            values: Collection[str]) -> set[str]:
+        """The values of `column` among `values`, asked a chunk at a time (a query's
+        parameters are limited)."""
+        wanted, found = list(values), set[str]()
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            found.update(value for value in await self.session.scalars(
+                select(column).where(column.in_(chunk))) if value is not None)
+        return found
 
     async def get_by_id(self, *, report_id: int) -> Report | None:
         """Return a report by id."""
@@ -161,7 +186,7 @@ class ReportRepository:
         return report
 
 
-async def _insert(db: hot.Statements, data: ReportCreate) -> StoredReport:
+async def _insert(db: hot.Statements, data: ReportCreate, announce: bool) -> StoredReport:
     """Allocate a reference and insert the report with its told rows and identity.
 
     Plain INSERTs (hot statements: storage/hot/) rather than the ORM's unit of work, which
@@ -177,7 +202,8 @@ async def _insert(db: hot.Statements, data: ReportCreate) -> StoredReport:
         await db.run(_INSERT_IDENTITY, _INSERT_IDENTITY.values(
             {"report_id": report_id, **asdict(data.identity)}))
     # Every new report is looked at by the pattern pass, which commits what it finds.
-    await db.run(_QUEUE_PATTERN_CHECK, _QUEUE_PATTERN_CHECK.values({"report_id": report_id}))
+    await db.run(_QUEUE_PATTERN_CHECK, _QUEUE_PATTERN_CHECK.values({"report_id": report_id,
+                                                                 "announce": announce}))
     return StoredReport(report_id, reference)
 
 

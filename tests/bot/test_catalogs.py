@@ -24,13 +24,15 @@ def _catalog(path: Path):
         return read_po(handle)
 
 
-def _source_msgids() -> set[str]:
-    """Every msgid in the code and templates, read with the same babel.cfg as `make catalogs`."""
+def _source_msgids() -> set[str | tuple[str, str]]:
+    """Every msgid in the code and templates, read with the same babel.cfg as `make catalogs`
+    (a msgid with a plural as the pair)."""
     with (ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
     found = extract_from_dir(str(ROOT), method_map=method_map, options_map=options_map,
-                             keywords={"N_": None, "_": None})
-    return {message for _, _, message, _, _ in found if isinstance(message, str)}
+                             keywords={"N_": None, "NP_": (1, 2), "_": None})
+    return {message if isinstance(message, str) else tuple(message)
+            for _, _, message, _, _ in found if message}
 
 
 def test_english_and_welsh_are_shipped() -> None:
@@ -50,8 +52,8 @@ def test_every_msgid_is_translated(language: str) -> None:
     translated = {message.id: message for message in catalog if message.id}
     template = {message.id for message in _catalog(LOCALES / "messages.pot") if message.id}
     missing = sorted(template - set(translated))
-    empty = sorted(msgid for msgid, message in translated.items()
-                   if msgid in template and (not message.string or message.fuzzy))
+    empty = sorted(str(msgid) for msgid, message in translated.items()
+                   if msgid in template and (not all(_forms(message.string)) or message.fuzzy))
     assert missing == [], f"{language}: msgids missing from the catalog"
     assert empty == [], f"{language}: msgids left empty or fuzzy"
 
@@ -62,10 +64,17 @@ def test_translations_keep_their_placeholders(language: str) -> None:
     for message in catalog:
         if not message.id:
             continue
-        assert sorted(PLACEHOLDER.findall(message.id)) == sorted(
-            PLACEHOLDER.findall(message.string)), f"{language}: {message.id!r}"
-        values = {name: "x" for name in PLACEHOLDER.findall(message.id)}
-        message.string.format(**values)  # a stray brace would break the bot at run time
+        source = _forms(message.id)[0]
+        for string in _forms(message.string):  # every plural form keeps them too
+            assert sorted(PLACEHOLDER.findall(source)) == sorted(
+                PLACEHOLDER.findall(string)), f"{language}: {message.id!r}"
+            values = {name: "x" for name in PLACEHOLDER.findall(source)}
+            string.format(**values)  # a stray brace would break the bot at run time
+
+
+def _forms(text: str | tuple[str, ...]) -> tuple[str, ...]:
+    """A message's text as its forms: one, or one per plural form."""
+    return (text,) if isinstance(text, str) else tuple(text)
 
 
 def test_the_translator_falls_back_sensibly() -> None:

@@ -63,7 +63,8 @@ async def test_a_missing_postgresql_database_is_named_with_what_to_do(tmp_path: 
 
 @pytest.mark.parametrize("command", [("run",), ("bot",), ("admin",), ("team", "list"),
                                      ("create-admin", "--email", "lead@example.org"),
-                                     ("reset-two-factor", "--email", "lead@example.org")])
+                                     ("reset-two-factor", "--email", "lead@example.org"),
+                                     ("reports", "import", "history.csv")])
 async def test_every_command_checks_the_database_url_before_anything_else(
         command: tuple[str, ...], tmp_path: Path) -> None:
     code, out, err = await _nearmiss(*command, env=_env(f"sqlite:///{tmp_path}/x.db"),

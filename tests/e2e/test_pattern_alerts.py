@@ -1,4 +1,6 @@
-"""Similar near misses filed through the bot warn the team's linked group once, without words."""
+"""Similar near misses filed through the bot warn the team's linked group once, without words:
+one hazard in three wordings under three categories alerts; unrelated reports of one category
+at one place do not."""
 
 from __future__ import annotations
 
@@ -19,22 +21,26 @@ from tests.e2e.test_learning_flash import LEAD, _link_group
 from tests.helpers.bot_runner import RunningBot
 from tests.helpers.fake_telegram import FakeTelegram
 from tests.helpers.fake_telegram.client import ChatClient
+from tests.helpers.hazards import DOOR_CODE, UNRELATED, WORKERS_WORDS
 
 GROUP = -1001
-WORDS = "Mrs Patel nearly given Mr Hughes's tablets at the lunchtime round"
+LABELS = {"safeguarding": "Safeguarding", "environment": "Environment and equipment",
+          "other": "Other"}
+Report = tuple[str, str, str]
 
 
-async def _file(chat: ChatClient, first: str) -> None:
-    """One quick report: today, in the kitchen, about medication."""
+async def _file(chat: ChatClient, first: str, report: Report) -> None:
+    """One quick report: today, in the kitchen, in the worker's words."""
+    what, how, category = report
     await chat.send(first)
     await chat.click(NO_HARM)
     await chat.click("Today")
     evening = datetime.now(ZoneInfo("Europe/London")).hour >= 12
     await chat.click("Afternoon" if evening else "Night")
     await chat.click("Kitchen")
-    await chat.click("Medication")
-    await chat.send(WORDS)
-    await chat.send("Second staff check against the chart caught it")
+    await chat.click(LABELS[category])
+    await chat.send(what)
+    await chat.send(how)
     await chat.click("Skip")
     await chat.click("Nobody yet")
     await chat.click("Skip")
@@ -53,38 +59,42 @@ async def _deliver(settings: Settings, sessionmaker: async_sessionmaker[AsyncSes
         await bot.session.close()
 
 
-async def _file_reports(fake: FakeTelegram, team: Team, count: int) -> ChatClient:
+async def _file_reports(fake: FakeTelegram, team: Team, reports: list[Report]) -> ChatClient:
     chat = fake.private_chat(1001, "Amara")
-    for n in range(count):
-        await _file(chat, f"/start {team.code}" if n == 0 else "/report")
+    for n, report in enumerate(reports):
+        await _file(chat, f"/start {team.code}" if n == 0 else "/report", report)
     return chat
 
 
-async def test_three_similar_reports_warn_the_linked_group_once(
+async def test_one_hazard_in_three_wordings_warns_the_linked_group_once(
         fake: FakeTelegram, running: RunningBot, team: Team, settings: Settings,
         sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     fake.private_chat(LEAD, "Dee")
     await _link_group(fake, sessionmaker, team.id, GROUP, "Rosewood day shift")
     before = len(fake.chat(GROUP).messages)
-    chat = await _file_reports(fake, team, 3)
+    chat = await _file_reports(fake, team, DOOR_CODE[:3])
     await _deliver(settings, sessionmaker)
-    await _file(chat, "/report")  # the fourth joins the cluster: counted, not warned again
+    await _file(chat, "/report", DOOR_CODE[3])  # the fourth joins: counted, not warned again
     await _deliver(settings, sessionmaker)
-    warnings = [m for m in fake.chat(GROUP).texts()[before:] if m.startswith("Heads-up")]
-    assert warnings == ["Heads-up: 3 near misses about Medication at Kitchen in the last 30 "
-                        "days. Take a moment at handover to talk about it."]
-    assert "Patel" not in warnings[0] and "Amara" not in warnings[0]
-    assert not any("Heads-up" in text for text in chat.texts())
+    warnings = [m for m in fake.chat(GROUP).texts()[before:] if "similar near misses" in m]
+    assert warnings == ["3 similar near misses in 1 day at Kitchen; a reviewer is looking at "
+                        "them.\nKinds of near miss: Environment and equipment, Other, "
+                        "Safeguarding."]
+    assert not any(word in warnings[0].lower() for word in (*WORKERS_WORDS, "amara"))
+    assert not any("similar near misses" in text for text in chat.texts())
     async with sessionmaker() as session:
         [alert] = await PatternRepository(session).list(team_ids=[team.id])
-    assert alert.report_count == 4
+        members = await PatternRepository(session).members(alert_id=alert.id)
+    assert alert.report_count == len(members) == 4 and alert.scope == "place"
 
 
-async def test_two_similar_reports_warn_nobody(
+async def test_unrelated_reports_of_one_category_at_one_place_warn_nobody(
         fake: FakeTelegram, running: RunningBot, team: Team, settings: Settings,
         sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     fake.private_chat(LEAD, "Dee")
     await _link_group(fake, sessionmaker, team.id, GROUP, "Rosewood day shift")
-    await _file_reports(fake, team, 2)
+    await _file_reports(fake, team, UNRELATED)
     await _deliver(settings, sessionmaker)
-    assert not any("Heads-up" in text for text in fake.chat(GROUP).texts())
+    assert not any("similar near misses" in text for text in fake.chat(GROUP).texts())
+    async with sessionmaker() as session:
+        assert await PatternRepository(session).list(team_ids=None) == []

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.scheduler import digest_data
 from learning.digest import CompletedAction, Count, DigestData, RepeatTheme, compose_digest
 from storage.models import PatternAlert, PatternAlertReport
 from storage.repositories import (
@@ -90,7 +91,7 @@ def test_digest_translates_labels_and_headings() -> None:
     assert "Meddyginiaeth: 1" in text and "Y mathau mwyaf cyffredin" in text
 
 
-async def test_data_for_gathers_the_period_without_worker_words(
+async def test_facts_for_gather_the_period_without_worker_words(
         sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     start = datetime(2026, 3, 23, 9, tzinfo=LONDON)
     end = datetime(2026, 3, 30, 9, tzinfo=LONDON)
@@ -117,8 +118,9 @@ async def test_data_for_gathers_the_period_without_worker_words(
                                                outcome_evidence="Re-audit clean",
                                                completed_date=MONDAY + timedelta(days=3))
         await session.flush()
-        data = await DigestRepository(session).data_for(team=team, start=start, end=end,
-                                                        today=MONDAY + timedelta(7))
+        facts = await DigestRepository(session).facts_for(team=team, start=start, end=end,
+                                                          today=MONDAY + timedelta(7))
+    data = digest_data(facts)
     assert (data.team, data.start, data.end, data.reports) == ("Rosewood", MONDAY,
                                                                MONDAY + timedelta(7), 3)
     assert data.categories == [Count("Medication", 3)]

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import hot
-from storage.models import ReferenceCounter, Report, ReportTold
+from storage.models import PatternCheck, ReferenceCounter, Report, ReportTold
 from storage.references import format_reference, next_reference
 from storage.repositories import ReportRepository, TeamRepository
 from storage.schemas import ReportCreate
@@ -91,6 +91,7 @@ async def test_report_create_becomes_exactly_this_row(
         "redacted_summary": None,
         "redacted_prevented": None,
         "submitted_at": "2026-03-14 16:30:05.000000",  # naive UTC
+        "external_id": None,
         "closed_at": None,
         "identity_erased_at": None,
         "created_at": row["created_at"],
@@ -225,3 +226,21 @@ async def test_deleting_a_report_deletes_its_told_rows(session: AsyncSession, te
 def test_report_create_needs_an_aware_submitted_at() -> None:
     with pytest.raises(ValueError, match="aware"):
         a_report(1, submitted_at=datetime(2026, 3, 14, 18, 30))
+
+
+async def test_imported_history_is_stored_with_its_external_id_and_queued_unannounced(
+        sessionmaker: async_sessionmaker[AsyncSession], team_id: int) -> None:
+    async with sessionmaker.begin() as session:
+        reports = ReportRepository(session)
+        filed = await reports.store(data=builders.a_report(team_id, draft_key="filed"))
+        imported = await reports.store(data=builders.a_report(
+            team_id, draft_key="import:1", external_id="OLD-1"), announce=False)
+        assert await reports.stored_external_ids(external_ids=["OLD-1", "OLD-2"]) == {"OLD-1"}
+        assert await reports.stored_draft_keys(draft_keys=["filed", "import:2"]) == {"filed"}
+    async with sessionmaker() as session:
+        queued = dict((await session.execute(
+            select(PatternCheck.report_id, PatternCheck.announce))).all())
+        external = await session.scalar(select(Report.external_id)
+                                        .where(Report.id == imported.id))
+    assert queued == {filed.id: True, imported.id: False} and external == "OLD-1"
+

@@ -215,3 +215,18 @@ async def test_postgresql_search_finds_substrings_in_any_case_with_symbols_liter
     for needle in ("1_0%", "tablets sian"):  # % and _ are literal; one substring, not words
         rows, _ = await ReportRepository(curator).search(filters=ReportFilters(text=needle))
         assert report.id not in [row.id for row in rows], needle
+
+
+@pytest.mark.parametrize("words", [True, False])
+async def test_an_imported_report_is_found_by_its_exact_external_id(
+        curator: AsyncSession, world: World, words: bool) -> None:
+    oak = world.oak
+    imported = await store_report(curator, oak, external_id="DATIX/2019-0042",
+                                  what_happened="Nothing of note", how_prevented="Looked twice")
+    found, _ = await ReportRepository(curator).search(
+        filters=ReportFilters(text=" DATIX/2019-0042 ", words=words))
+    assert [report.id for report in found] == [imported.id]
+    for near in ("DATIX/2019-004", "datix/2019-0042x"):
+        rows, _ = await ReportRepository(curator).search(
+            filters=ReportFilters(text=near, words=words))
+        assert imported.id not in [report.id for report in rows]
