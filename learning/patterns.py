@@ -4,15 +4,9 @@ Pure: the pass hands in each report's day, hour, team, place, category and vecto
 no words) and stores what comes out. Reports are grouped by what they say, whatever their
 category or place; a shared category code or place is never a reason to group.
 
-Similarity is the cosine of the vectors after taking out the window's mean vector: every care
-report says "a resident", "staff", "nearly", and that shared part makes unrelated reports look
-alike. In a small window the mean is shrunk towards none (`centre`), as it says little there.
-
-The bars are set in standard deviations above the similarity of two of the window's reports
-taken at random (its mean and spread, measured on the window itself), not as fixed cosines:
-how alike unrelated reports are depends on who writes them (terse or wordy, one template or
-free text) and on how much the centring took out, so a fixed cosine that suits one provider's
-reports alerts too much or too little on another's.
+Similarity is the cosine of the vectors less the window's mean vector, and the bars below are
+in standard deviations above the usual similarity of two of the window's reports: see
+learning/likeness.py for both and why.
 
 A pattern is grown from a new (touching) report by average linkage, so it stays coherent:
 a report joins when its mean similarity to the members is at least the join threshold AND its
@@ -43,6 +37,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+
+from learning.likeness import centred, pair_similarity
 
 SCOPES = ("place", "team", "organisation", "time")
 
@@ -94,12 +90,15 @@ def find_patterns(items: Sequence[Item], *, touching: Collection[int],
     """The patterns among `items` that hold any report in `touching`.
 
     `items` is every report (of any team) whose day lies within window_days before the earliest
-    touching report and window_days after the latest one. One set of similar reports gives at
-    most ONE Found (its narrowest scope), so a cluster raises one alert, not one per scope."""
-    if not items or not touching:
+    touching report and window_days after the latest one; reports further off are left out
+    here too, as the window's usual similarity and mean vector are measured on what is given.
+    One set of similar reports gives at most ONE Found (its narrowest scope), so a cluster
+    raises one alert, not one per scope."""
+    wanted = set(touching)
+    items = _within_reach(items, wanted, thresholds.window_days)
+    if not items:
         return []
     window = _Window.of(items, thresholds)
-    wanted = set(touching)
     seeds = sorted((i for i, item in enumerate(items) if item.report_id in wanted),
                    key=lambda i: (items[i].day, items[i].report_id))
     found: list[Found] = []
@@ -112,6 +111,16 @@ def find_patterns(items: Sequence[Item], *, touching: Collection[int],
             found.append(pattern)
             covered |= pattern.report_ids
     return found
+
+
+def _within_reach(items: Sequence[Item], touching: set[int], days: int) -> list[Item]:
+    """The items fewer than `days` days from the earliest to the latest touching report."""
+    touched = [item.day.toordinal() for item in items if item.report_id in touching]
+    if not touched:
+        return []
+    first, last = min(touched), max(touched)
+    return [item for item in items
+            if first - days < item.day.toordinal() < last + days]
 
 
 def matching_alert(found: Found, known: Mapping[int, frozenset[int]]) -> int | None:
@@ -145,8 +154,8 @@ class _Window:
     @classmethod
     def of(cls, items: Sequence[Item], thresholds: Thresholds) -> _Window:
         vectors = np.stack([item.vector for item in items]).astype(np.float32, copy=False)
-        vectors = _centred(vectors, thresholds.centre)
-        usual, spread = _pair_similarity(vectors)
+        vectors = centred(vectors, thresholds.centre)
+        usual, spread = pair_similarity(vectors)
         return cls(items=items, vectors=vectors,
                    days=np.array([item.day.toordinal() for item in items]),
                    teams=np.array([item.team_id for item in items]),
@@ -156,31 +165,6 @@ class _Window:
     def bar(self, deviations: float) -> float:
         """The similarity `deviations` standard deviations above the window's usual one."""
         return self.usual + deviations * self.spread
-
-
-_SAMPLE = 400  # reports (evenly spaced) the usual similarity is measured on in a big window
-_FEWEST = 8  # a window of fewer reports says too little about it: assume the typical one
-_TYPICAL = (0.0, 0.12)  # the usual similarity and its spread of centred care reports
-
-
-def _pair_similarity(vectors: np.ndarray) -> tuple[float, float]:
-    """The mean and standard deviation of the similarity of two different reports."""
-    if len(vectors) < _FEWEST:
-        return _TYPICAL
-    picked = np.linspace(0, len(vectors) - 1, min(_SAMPLE, len(vectors))).astype(int)
-    sample = vectors[np.unique(picked)]
-    pairs = (sample @ sample.T)[~np.eye(len(sample), dtype=bool)]
-    return float(pairs.mean()), float(pairs.std())
-
-
-def _centred(vectors: np.ndarray, weight: float) -> np.ndarray:
-    """The vectors less the window's mean (shrunk towards none in a small window), at unit
-    length again: what every report of the window shares says nothing about any one pattern."""
-    if weight <= 0:
-        return vectors
-    mean = vectors.mean(axis=0) * (len(vectors) / (len(vectors) + weight))
-    centred = vectors - mean
-    return centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
 
 
 def _pattern(seed: int, window: _Window, thresholds: Thresholds) -> Found | None:

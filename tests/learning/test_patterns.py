@@ -4,6 +4,7 @@ reports that only share a category and a place do not."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import numpy as np
 
@@ -188,3 +189,13 @@ def test_an_hour_band_takes_the_teams_bar_and_every_team_the_stricter_one() -> N
         ("time", frozenset({0, 1, 2}))]
     spread_out = _trio_among(background, likeness, hours=(9, 13, 17), teams=(1, 2, 3))
     assert find_patterns(spread_out, touching=[0], thresholds=DEFAULT) == []
+
+
+def test_reports_out_of_reach_do_not_move_the_bar() -> None:
+    # The pass may hand in a wider window (a batch, an import): reports more than window_days
+    # from the touching one are not part of its window's usual similarity.
+    near = _trio_among(_unrelated(40, 200), 0.4, hours=(9, 9, 9), teams=(1, 1, 1))
+    far = [replace(item, report_id=1000 + item.report_id, day=START + timedelta(days=60))
+           for item in _trio_among(_unrelated(200, 3), 0.0, hours=(9, 9, 9), teams=(2, 2, 2))]
+    found = find_patterns([*near, *far], touching=[0], thresholds=DEFAULT)
+    assert [f.report_ids for f in found] == [frozenset({0, 1, 2})]
