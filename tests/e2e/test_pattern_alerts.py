@@ -15,7 +15,7 @@ from bot.sending import OutboxSender
 from core.i18n import Translator
 from core.settings import Settings, locales_dir
 from storage.models import Team
-from storage.repositories import PatternRepository
+from storage.repositories.alert_views import AlertViewRepository
 from tests.e2e.flow import NO_HARM
 from tests.e2e.test_learning_flash import LEAD, _link_group
 from tests.helpers.bot_runner import RunningBot
@@ -83,8 +83,8 @@ async def test_one_hazard_in_three_wordings_warns_the_linked_group_once(
     assert not any(word in warnings[0].lower() for word in (*WORKERS_WORDS, "amara"))
     assert not any("similar near misses" in text for text in chat.texts())
     async with sessionmaker() as session:
-        [alert] = await PatternRepository(session).list(team_ids=[team.id])
-        members = await PatternRepository(session).members(alert_id=alert.id)
+        [view] = await AlertViewRepository(session).every(team_ids=[team.id])
+    alert, members = view.alert, view.members
     assert alert.report_count == len(members) == 4 and alert.scope == "place"
 
 
@@ -97,4 +97,4 @@ async def test_unrelated_reports_of_one_category_at_one_place_warn_nobody(
     await _deliver(settings, sessionmaker)
     assert not any("similar near misses" in text for text in fake.chat(GROUP).texts())
     async with sessionmaker() as session:
-        assert await PatternRepository(session).list(team_ids=None) == []
+        assert await AlertViewRepository(session).every(team_ids=None) == []
