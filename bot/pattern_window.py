@@ -12,7 +12,7 @@ and a copy made for one model is dropped when another model asks.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from learning.patterns import Item
 from storage.repositories import VectorRepository
@@ -24,7 +24,7 @@ class WindowCache:
 
     def __init__(self) -> None:
         self.model = ""
-        self._kept: dict[int, tuple[datetime, Item]] = {}
+        self._kept: dict[int, tuple[object, Item]] = {}
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -36,16 +36,19 @@ class WindowCache:
         if model != self.model:
             self.model, self._kept = model, {}
         keys = await vectors.window_keys(since=since, until=until, model=model)
+        kept = self._kept
         stale = [report_id for report_id, made_at in keys
-                 if (kept := self._kept.get(report_id)) is None or kept[0] != made_at]
+                 if (known := kept.get(report_id)) is None or known[0] != made_at]
         fresh = {row.report_id: (row.made_at, _item(row))
                  for row in await vectors.window_rows(report_ids=stale, model=model)}
-        self._kept = {report_id: fresh.get(report_id) or self._kept[report_id]
-                      for report_id, _ in keys
-                      if report_id in fresh or report_id in self._kept}
-        return [kept[1] for report_id, made_at in keys
-                if (kept := self._kept.get(report_id)) is not None
-                and (kept[0] == made_at or report_id in fresh)]
+        self._kept, window = {}, []
+        for report_id, made_at in keys:  # what is not in the window now is forgotten
+            known = fresh.get(report_id) or kept.get(report_id)
+            if known is not None:
+                self._kept[report_id] = known
+                if known[0] == made_at or report_id in fresh:
+                    window.append(known[1])
+        return window
 
 
 def _item(row: WindowRow) -> Item:

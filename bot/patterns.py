@@ -124,7 +124,8 @@ class PatternWatch:
                 await make_vectors(session, missing, embed=self.embed, model=self.model)
                 announcing = {entry.report_id for entry in queued if entry.announce}
                 window = await self._window(VectorRepository(session), ids)
-                for report_id in sorted(ids):
+                stored = {item.report_id for item in window}  # a report gone has no vector
+                for report_id in sorted(set(ids) & stored):
                     for found, items in self._patterns(report_id, window):
                         await self._record(session, found, items, announcing)
                 await patterns.leave_queue(report_ids=ids)
@@ -152,8 +153,6 @@ class PatternWatch:
         reports, a queue after downtime and an import of years of history (stored in time
         order) find the patterns live reporting would have found, one report at a time."""
         items = [item for item in window if item.report_id <= report_id]
-        if not any(item.report_id == report_id for item in items):
-            return []  # no vector (the report has gone)
         found = find_patterns(items, touching=[report_id], thresholds=self.thresholds)
         return [(pattern, items) for pattern in found]
 

@@ -148,7 +148,9 @@ def _centred(vectors: np.ndarray, weight: float) -> np.ndarray:
         return vectors
     mean = vectors.mean(axis=0) * (len(vectors) / (len(vectors) + weight))
     centred = vectors - mean
-    return centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+    lengths = np.sqrt(np.einsum("ij,ij->i", centred, centred))  # no n x 384 temporary
+    centred /= np.maximum(lengths, 1e-12)[:, np.newaxis]
+    return centred
 
 
 def _pattern(seed: int, window: _Window, thresholds: Thresholds) -> Found | None:

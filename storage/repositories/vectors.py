@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import numpy as np
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import String, bindparam, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialects import upsert_insert
@@ -45,7 +45,7 @@ class WindowRow:
     place: str
     category: str
     vector: np.ndarray
-    made_at: datetime  # when the vector was written (see ReportVector.made_at)
+    made_at: object  # when the vector was written, as stored: compared, never read as a time
 
 
 _TEXT_COLUMNS = (Report.id, Report.what_happened, Report.how_prevented, Report.immediate_action,
@@ -54,13 +54,16 @@ _STALE = or_(ReportVector.report_id.is_(None), ReportVector.model != bindparam("
 ROWS_AT_ONCE = 5000  # ids in one IN (...): under SQLite's and asyncpg's limits on parameters
 _IN_WINDOW = (Report.occurred_date >= bindparam("since"),
               Report.occurred_date <= bindparam("until"), ReportVector.model == bindparam("model"))
+# When a vector was made, as the database returns it: only ever compared for equality, so it is
+# not turned into a datetime (on SQLite that parse is most of reading a window's keys).
+_MADE_AT = type_coerce(ReportVector.made_at, String)
 # Both read by the index on reports.occurred_date, then each row's vector by its primary key;
 # the keys leave the vectors' bytes unread.
-_WINDOW_KEYS = (select(Report.id, ReportVector.made_at)
+_WINDOW_KEYS = (select(Report.id, _MADE_AT)
                 .join(ReportVector, ReportVector.report_id == Report.id)
                 .where(*_IN_WINDOW).order_by(Report.occurred_date, Report.id))
 _WINDOW_ROWS = (select(Report.id, Report.occurred_date, Report.occurred_time, Report.team_id,
-                       Report.place, Report.category, ReportVector.vector, ReportVector.made_at)
+                       Report.place, Report.category, ReportVector.vector, _MADE_AT)
                 .join(ReportVector, ReportVector.report_id == Report.id)
                 .where(ReportVector.model == bindparam("model"),
                        Report.id.in_(bindparam("ids", expanding=True))))
@@ -104,12 +107,13 @@ class VectorRepository:
         return int(await self.session.scalar(query, {"model": model}) or 0)
 
     async def window_keys(self, *, since: date, until: date,
-                          model: str) -> list[tuple[int, datetime]]:
+                          model: str) -> list[tuple[int, object]]:
         """Each report whose day lies in [since, until] with a vector by `model`, as (report
-        id, when its vector was made), by day then id: what the window holds, without reading
-        the vectors."""
-        rows = await self.session.execute(_WINDOW_KEYS, {"since": since, "until": until,
-                                                         "model": model})
+        id, when its vector was made, as stored), by day then id: what the window holds,
+        without reading the vectors. (Core rows, not the ORM's: thousands of them a pass.)"""
+        connection = await self.session.connection()
+        rows = await connection.execute(_WINDOW_KEYS, {"since": since, "until": until,
+                                                       "model": model})
         return [(report_id, made_at) for report_id, made_at in rows.tuples()]
 
     async def window_rows(self, *, report_ids: Sequence[int], model: str) -> list[WindowRow]:
@@ -117,8 +121,9 @@ class VectorRepository:
         order)."""
         found: list[WindowRow] = []
         ids = list(report_ids)
+        connection = await self.session.connection()
         for start in range(0, len(ids), ROWS_AT_ONCE):
-            rows = await self.session.execute(
+            rows = await connection.execute(
                 _WINDOW_ROWS, {"model": model, "ids": ids[start:start + ROWS_AT_ONCE]})
             found += [WindowRow(report_id, day, None if at is None else at.hour, team_id, place,
                                 category, from_bytes(blob), made_at)
