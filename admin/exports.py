@@ -96,6 +96,19 @@ ALERT_HEADER = ("Id", "Scope", "Team", "Place", "Hour", "First date", "Last date
                 "Member references", "Member external ids", "Label", "Title")
 
 
+def alert_record(view: AlertView, *, team_names: Mapping[int, str]) -> dict[str, Any]:
+    """One alert as plain data: what `nearmiss alerts list` prints and the CSV's row holds."""
+    alert = view.alert
+    return {"id": alert.id, "scope": alert.scope,
+            "team": team_names.get(alert.team_id, "") if alert.team_id is not None else "",
+            "place": alert.place, "hour": alert.hour,
+            "first_date": alert.first_date.date().isoformat(),
+            "last_date": alert.last_date.date().isoformat(), "count": alert.report_count,
+            "reports": [{"reference": m.reference, "external_id": m.external_id}
+                        for m in view.members],
+            "label": alert.label, "title": alert.title}
+
+
 def alerts_csv(views: Iterable[AlertView], *, team_names: Mapping[int, str]) -> str:
     """The alerts as CSV, the columns of `nearmiss alerts list`; members as the reader may
     see them (the caller scoped `views`), each cell neutralised."""
@@ -104,13 +117,12 @@ def alerts_csv(views: Iterable[AlertView], *, team_names: Mapping[int, str]) -> 
     writer = csv.writer(buffer)
     writer.writerow(ALERT_HEADER)
     for view in views:
-        alert = view.alert
-        cells = (alert.id, alert.scope, team_names.get(alert.team_id, "")
-                 if alert.team_id is not None else "", alert.place,
-                 "" if alert.hour is None else alert.hour, alert.first_date.date().isoformat(),
-                 alert.last_date.date().isoformat(), alert.report_count,
-                 "; ".join(m.reference for m in view.members),
-                 "; ".join(m.external_id for m in view.members if m.external_id),
-                 alert.label, alert.title)
+        row = alert_record(view, team_names=team_names)
+        members = row["reports"]
+        cells = (row["id"], row["scope"], row["team"], row["place"], row["hour"],
+                 row["first_date"], row["last_date"], row["count"],
+                 "; ".join(m["reference"] for m in members),
+                 "; ".join(m["external_id"] for m in members if m["external_id"]),
+                 row["label"], row["title"])
         writer.writerow([neutralise(cell) for cell in cells])
     return buffer.getvalue()

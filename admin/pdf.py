@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from playwright.async_api import async_playwright
+
 if TYPE_CHECKING:
     from playwright.async_api import Route
 
@@ -38,7 +40,6 @@ async def html_to_pdf(html: str, *, executable: Path = CHROMIUM) -> bytes:
             "(Debian/Ubuntu: apt-get install chromium)"
         )
     # Imported here so the admin starts, and HTML reports work, without Playwright.
-    from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(

@@ -1,8 +1,8 @@
 """Score pattern alerts against a labelled corpus: recall per planted kind, decoys, false alerts.
 
 Pure scoring on generic inputs (each alert: its scope and its members' external ids; each
-labelled report: its group and kind), so the replay here (bench/learning_replay.py) and a bench
-that imports the corpus through the real command score the same way.
+labelled report: its group and kind): bench/learning_bench.py hands in the alerts that the real
+import and pattern pass raised.
 
 - A planted group (kind place, team, organisation or time) is found when one alert holds at
   least min(3, the group's size) of its reports and at least half of that alert's members are

@@ -43,11 +43,16 @@ def _timed(work: Callable[[], object]) -> tuple[float, float]:
 def embedding_ms(count: int) -> list[tuple[float, float]]:
     """(wall, CPU) milliseconds to embed each of `count` corpus reports alone (after one
     warm-up)."""
-    from bench.learning_replay import report_text
     from learning.embedding import embedder
+    from learning.patterns import embedding_text
 
     with (CORPUS / "reports.csv").open(encoding="utf-8", newline="") as handle:
-        texts = [report_text(row) for row in csv.DictReader(handle)][:count]
+        texts = [embedding_text(what_happened=row["what_happened"],
+                                how_prevented=row["how_prevented"],
+                                immediate_action=row["immediate_action"] or None,
+                                suggestions=row["suggestions"] or None, place=row["place"],
+                                category=row["category"])
+                 for row in csv.DictReader(handle)][:count]
     model = embedder()
     model.embed(texts[:1])
     return [_timed(functools.partial(model.embed, [text])) for text in texts]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.i18n import Translator
 from learning.bulletins import Gettext
 from learning.digest import TOP, CompletedAction, Count, DigestData, RepeatTheme, compose_digest
 from storage.models import Team
@@ -59,8 +60,6 @@ def previous_moment(moment: datetime) -> datetime:
 
 def translations(locales: Path, default: str) -> Callable[[str], Gettext]:
     """gettext_for(language): a callable like the admin's (msgid, **params -> str)."""
-    from core.i18n import Translator
-
     translator = Translator(locales, default)
 
     def gettext_for(language: str) -> Gettext:

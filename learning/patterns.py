@@ -4,9 +4,9 @@ Pure: the pass hands in each report's day, hour, team, place, category and vecto
 no words) and stores what comes out. Reports are grouped by what they say, whatever their
 category or place; a shared category code or place is never a reason to group.
 
-Similarity is the cosine of the vectors after taking out the window's mean vector: every care
-report says "a resident", "staff", "nearly", and that shared part makes unrelated reports look
-alike. In a small window the mean is shrunk towards none (`centre`), as it says little there.
+Similarity is the cosine of the vectors less the window's mean vector, and the bars below are
+in standard deviations above the usual similarity of two of the window's reports: see
+learning/likeness.py for both and why.
 
 A pattern is grown from a new (touching) report by average linkage, so it stays coherent:
 a report joins when its mean similarity to the members is at least the join threshold AND its
@@ -18,12 +18,13 @@ The pattern is looked for at the narrowest scope first, each wider one only when
 found none:
 - among the touching report's own team (`join`): place when every member is at one place,
   else team;
-- among reports in its hour band across teams (`join_across`): time. A band is `band_hours`
+- among reports in its hour band across teams (`join`): time. A band is `band_hours`
   consecutive clock hours: times are kept to the hour, so a round at 8 am reads 07:50 and
   08:10, which two hours hold and one does not; a wider band would join the 7 am wake-up to
   the 9 am round;
 - among every team's reports (`join_across`): organisation, when `min_teams`+ teams are in it.
-Across teams there are many more reports to be alike by chance, so the join is stricter there.
+Among every team's reports there are many more to be alike by chance, so the join is stricter
+there; an hour band holds few reports, about as many as one team's, so it takes the team's bar.
 
 A steady problem is one pattern that keeps growing: each new report's Found shares members
 with the alert already raised, and `matching_alert` picks that alert to grow.
@@ -36,6 +37,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+
+from learning.likeness import centred, pair_similarity
 
 SCOPES = ("place", "team", "organisation", "time")
 
@@ -59,9 +62,10 @@ class Thresholds:
 
     min_reports: int = 3  # settings.pattern_min_reports
     window_days: int = 30  # settings.pattern_window_days
-    join: float = 0.25  # mean similarity to the members a report needs to join (one team)
-    join_across: float = 0.31  # the same across teams (more reports, more chance likenesses)
-    floor: float = 0.10  # similarity to each member alone a report needs to join
+    # The three bars below are in standard deviations above the window's usual similarity.
+    join: float = 2.2  # mean similarity to the members a report needs to join (team, hour band)
+    join_across: float = 3.0  # the same among every team's (more reports, more chance likenesses)
+    floor: float = 0.8  # similarity to each member alone a report needs to join
     centre: float = 10.0  # the window's size at which its mean is taken out at half weight
     min_teams: int = 3  # teams an organisation pattern spans
     band_hours: int = 2  # consecutive clock hours a time pattern's reports fall in
@@ -86,12 +90,15 @@ def find_patterns(items: Sequence[Item], *, touching: Collection[int],
     """The patterns among `items` that hold any report in `touching`.
 
     `items` is every report (of any team) whose day lies within window_days before the earliest
-    touching report and window_days after the latest one. One set of similar reports gives at
-    most ONE Found (its narrowest scope), so a cluster raises one alert, not one per scope."""
-    if not items or not touching:
+    touching report and window_days after the latest one; reports further off are left out
+    here too, as the window's usual similarity and mean vector are measured on what is given.
+    One set of similar reports gives at most ONE Found (its narrowest scope), so a cluster
+    raises one alert, not one per scope."""
+    wanted = set(touching)
+    items = _within_reach(items, wanted, thresholds.window_days)
+    if not items:
         return []
     window = _Window.of(items, thresholds)
-    wanted = set(touching)
     seeds = sorted((i for i, item in enumerate(items) if item.report_id in wanted),
                    key=lambda i: (items[i].day, items[i].report_id))
     found: list[Found] = []
@@ -104,6 +111,16 @@ def find_patterns(items: Sequence[Item], *, touching: Collection[int],
             found.append(pattern)
             covered |= pattern.report_ids
     return found
+
+
+def _within_reach(items: Sequence[Item], touching: set[int], days: int) -> list[Item]:
+    """The items fewer than `days` days from the earliest to the latest touching report."""
+    touched = [item.day.toordinal() for item in items if item.report_id in touching]
+    if not touched:
+        return []
+    first, last = min(touched), max(touched)
+    return [item for item in items
+            if first - days < item.day.toordinal() < last + days]
 
 
 def matching_alert(found: Found, known: Mapping[int, frozenset[int]]) -> int | None:
@@ -131,26 +148,23 @@ class _Window:
     days: np.ndarray
     teams: np.ndarray
     hours: np.ndarray  # -1 when not known
+    usual: float  # the mean similarity of two different reports of the window
+    spread: float  # its standard deviation
 
     @classmethod
     def of(cls, items: Sequence[Item], thresholds: Thresholds) -> _Window:
         vectors = np.stack([item.vector for item in items]).astype(np.float32, copy=False)
-        return cls(items=items, vectors=_centred(vectors, thresholds.centre),
+        vectors = centred(vectors, thresholds.centre)
+        usual, spread = pair_similarity(vectors)
+        return cls(items=items, vectors=vectors,
                    days=np.array([item.day.toordinal() for item in items]),
                    teams=np.array([item.team_id for item in items]),
-                   hours=np.array([-1 if item.hour is None else item.hour for item in items]))
+                   hours=np.array([-1 if item.hour is None else item.hour for item in items]),
+                   usual=usual, spread=spread)
 
-
-def _centred(vectors: np.ndarray, weight: float) -> np.ndarray:
-    """The vectors less the window's mean (shrunk towards none in a small window), at unit
-    length again: what every report of the window shares says nothing about any one pattern."""
-    if weight <= 0:
-        return vectors
-    mean = vectors.mean(axis=0) * (len(vectors) / (len(vectors) + weight))
-    centred = vectors - mean
-    lengths = np.sqrt(np.einsum("ij,ij->i", centred, centred))  # no n x 384 temporary
-    centred /= np.maximum(lengths, 1e-12)[:, np.newaxis]
-    return centred
+    def bar(self, deviations: float) -> float:
+        """The similarity `deviations` standard deviations above the window's usual one."""
+        return self.usual + deviations * self.spread
 
 
 def _pattern(seed: int, window: _Window, thresholds: Thresholds) -> Found | None:
@@ -166,7 +180,7 @@ def _pattern(seed: int, window: _Window, thresholds: Thresholds) -> Found | None
         width = thresholds.band_hours
         timed = window.hours >= 0
         bands = [_grow(seed, timed & ((window.hours - start) % 24 < width), to_seed, window,
-                       thresholds, thresholds.join_across)
+                       thresholds, thresholds.join)
                  for start in ((hour - k) % 24 for k in range(width))]
         band = max(bands, key=len)
         if len(band) >= thresholds.min_reports and len(set(window.teams[band])) > 1:
@@ -179,12 +193,13 @@ def _pattern(seed: int, window: _Window, thresholds: Thresholds) -> Found | None
 
 
 def _grow(seed: int, pool: np.ndarray, to_seed: np.ndarray, window: _Window,
-          thresholds: Thresholds, join: float) -> list[int]:
+          thresholds: Thresholds, deviations: float) -> list[int]:
     """The seed and the reports of `pool` that join it, most alike first (indices);
-    `to_seed` is every report's similarity to the seed."""
+    `to_seed` is every report's similarity to the seed, `deviations` the join bar."""
     vectors, days = window.vectors, window.days
+    join, floor = window.bar(deviations), window.bar(thresholds.floor)
     near = pool & (np.abs(days - days[seed]) < thresholds.window_days)
-    near &= to_seed >= thresholds.floor
+    near &= to_seed >= floor
     near[seed] = False
     candidates = np.flatnonzero(near)
     if len(candidates) + 1 < thresholds.min_reports:
@@ -199,7 +214,7 @@ def _grow(seed: int, pool: np.ndarray, to_seed: np.ndarray, window: _Window,
         span_ok = (np.maximum(last, days[candidates]) - np.minimum(first, days[candidates])
                    < thresholds.window_days)
         mean = total / len(members)
-        eligible = open_ & span_ok & (lowest >= thresholds.floor) & (mean >= join)
+        eligible = open_ & span_ok & (lowest >= floor) & (mean >= join)
         if not eligible.any():
             return members
         pick = int(np.argmax(np.where(eligible, mean, -np.inf)))
@@ -256,6 +271,9 @@ def embedding_text(*, what_happened: str, how_prevented: str, immediate_action: 
     The report's own words only. The place and category names are left out: they are the same
     words in every report of that place and category, so they made unrelated reports there look
     alike (on the tune corpus they raised decoys' similarity more than real clusters'), and
-    the pattern's scope already comes from the place and team themselves."""
+    the pattern's scope already comes from the place and team themselves. Kept beside the text
+    as a light second signal (the names' own vector's similarity added at a small weight) they
+    did no better: clusters of one team span places and categories by definition, so the names
+    only ever pull together reports that a decoy is made of (bench/RESULTS.md)."""
     parts = [what_happened, how_prevented, immediate_action or "", suggestions or ""]
     return " ".join(part.strip() for part in parts if part and part.strip())

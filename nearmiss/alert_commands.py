@@ -1,7 +1,6 @@
 """`nearmiss alerts list [--json]`: every pattern alert for the governance pack: its id, scope,
-first and last dates, its member reports' references and external ids, and its label.
-
-For the operator (who sees every team): the label is drawn from the members' redacted words.
+first and last dates, its member reports' references and external ids, and its label: the
+rows of the admin's Alerts CSV, for the operator (who sees every team).
 """
 
 from __future__ import annotations
@@ -11,16 +10,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from admin.exports import alert_record
 from core.settings import Settings
 from storage.db import create_engine, create_sessionmaker
-from storage.repositories import PatternRepository, TeamRepository
-from storage.repositories.patterns import AlertWithMembers
+from storage.migrate import upgrade_async
+from storage.repositories import TeamRepository
+from storage.repositories.alert_views import AlertViewRepository
 
 
 async def command(settings: Settings, *, as_json: bool) -> int:
     """Print every alert, as text or JSON."""
-    from storage.migrate import upgrade_async
-
     await upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url)
     try:
@@ -31,32 +30,16 @@ async def command(settings: Settings, *, as_json: bool) -> int:
 
 
 async def listing(sessionmaker: async_sessionmaker[AsyncSession], *, as_json: bool) -> str:
-    """Every alert, newest first, as the command prints it."""
+    """Every alert, latest first, as the command prints it."""
     async with sessionmaker() as session:
-        alerts = await PatternRepository(session).list_with_members(team_ids=None)
+        views = await AlertViewRepository(session).every(team_ids=None)
         teams = {team.id: team.name for team in await TeamRepository(session).list()}
-    rows = [as_dict(entry, teams) for entry in alerts]
+    rows = [alert_record(view, team_names=teams) for view in views]
     if as_json:
         return json.dumps(rows, ensure_ascii=False, indent=2)
     if not rows:
         return "No alerts yet. They are raised when similar near misses repeat."
     return "\n\n".join(as_text(row) for row in rows)
-
-
-def as_dict(entry: AlertWithMembers, teams: dict[int, str]) -> dict[str, Any]:
-    """One alert as plain data."""
-    alert = entry.alert
-    return {"id": alert.id, "scope": alert.scope,
-            "team": teams.get(alert.team_id) if alert.team_id is not None else None,
-            "place": alert.place or None, "hour": alert.hour,
-            "first_date": alert.first_date.date().isoformat(),
-            "last_date": alert.last_date.date().isoformat(),
-            "report_count": alert.report_count,
-            "reports": [{"reference": reference, "external_id": external_id}
-                        for _, reference, external_id in entry.members],
-            "label": alert.label, "title": alert.title,
-            "announced": alert.announced_at is not None,
-            "acknowledged_by": alert.acknowledged_by}
 
 
 def as_text(row: dict[str, Any]) -> str:
@@ -67,7 +50,7 @@ def as_text(row: dict[str, Any]) -> str:
     reports = ", ".join(f"{r['reference']} ({r['external_id']})" if r["external_id"]
                         else r["reference"] for r in row["reports"])
     lines = [f"Alert {row['id']}: {row['scope']}{f' ({where})' if where else ''}, "
-             f"{row['first_date']} to {row['last_date']}, {row['report_count']} reports",
+             f"{row['first_date']} to {row['last_date']}, {row['count']} reports",
              f"  reports: {reports}"]
     if row["label"]:
         lines.append(f"  label: {row['label']}")

@@ -6,17 +6,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from aiogram.exceptions import TelegramUnauthorizedError
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bot.dispatcher import UPDATE_TYPES, create_bot, create_dispatcher
+from bot.patterns import pattern_watch
+from bot.scheduler import DigestScheduler, translations
+from bot.sending import OutboxSender
+from bot.sending.shared_limits import flood_gate
+from bot.startup import until_reached
+from bot.webhook import WebhookReceiver, random_secret, webhook_path
 from core.log_redaction import redact
-from core.settings import Settings
+from core.settings import Settings, locales_dir
+from storage.models import utcnow
+from storage.repositories import GroupRepository, OutboxRepository
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +69,6 @@ class BotInApp:
     def install(self, app: FastAPI) -> None:
         """Add the webhook route (webhook mode only) to the app that serves the admin."""
         if self.by_webhook:
-            from bot.webhook import webhook_path
-
             assert self.settings.webhook_url is not None
             app.add_route(webhook_path(self.settings.webhook_url), self._webhook,
                           methods=["POST"], include_in_schema=False)
@@ -74,8 +84,6 @@ class BotInApp:
         if not self.enabled:
             yield
             return
-        from bot.dispatcher import create_bot, create_dispatcher
-        from bot.patterns import pattern_watch
 
         dp = create_dispatcher(self.settings, self.sessionmaker)
         bot = create_bot(self.settings)
@@ -111,9 +119,6 @@ class BotInApp:
 
     async def _poll(self, dp: Any, bot: Any) -> None:
         """Long polling, once Telegram answers its first calls (tried until it does)."""
-        from bot.dispatcher import UPDATE_TYPES
-        from bot.startup import until_reached
-
         async def first_calls() -> None:
             # A webhook left by an earlier webhook-mode run would answer every getUpdates
             # with 409. Who the bot is, asked here, is what start_polling asks first.
@@ -131,8 +136,6 @@ class BotInApp:
         The webhook is not deleted at shutdown: with several workers one stopping must not cut
         the others off, and Telegram keeps updates for a restarted single process.
         """
-        from bot.webhook import WebhookReceiver, random_secret
-
         receiver = WebhookReceiver(dp, bot, secret=self.webhook_secret or random_secret())
         first_try = asyncio.Event()  # registered, or the first attempt failed (tried again)
 
@@ -155,8 +158,6 @@ class BotInApp:
 
     async def _register(self, receiver: Any, failed: Callable[[str], None]) -> None:
         """The dispatcher's start-up and setWebhook, each tried until Telegram answers."""
-        from bot.startup import until_reached
-
         url = self.settings.webhook_url
         assert url is not None
         await until_reached(receiver.startup, on_failure=failed)
@@ -166,9 +167,6 @@ class BotInApp:
 
     def _scheduler(self) -> Any:
         """The weekly team digests, written to the outbox the sender above delivers."""
-        from bot.scheduler import DigestScheduler, translations
-        from core.settings import locales_dir
-
         gettext_for = translations(locales_dir(), self.settings.default_language)
         return DigestScheduler(self.sessionmaker, zone=self.settings.zone,
                                gettext_for=gettext_for)
@@ -199,25 +197,15 @@ class BotInApp:
 
     async def _release(self, worker: str) -> None:
         """Hand back the rows a sender of this worker claimed but did not send."""
-        from storage.repositories import OutboxRepository
-
         async with self.sessionmaker.begin() as session:
             await OutboxRepository(session).release(worker=worker)
 
     @staticmethod
     def _worker_id() -> str:
-        import os
-        import socket
-
         return f"{socket.gethostname()}:{os.getpid()}"
 
     def _sender(self, bot: Any) -> Any:
         """The outbox sender; a chat that refuses the bot (403) stops being a linked group."""
-        from bot.sending import OutboxSender
-        from bot.sending.shared_limits import flood_gate
-        from storage.models import utcnow
-        from storage.repositories import GroupRepository
-
         async def unlink(chat_id: int) -> None:
             async with self.sessionmaker.begin() as session:
                 await GroupRepository(session).deactivate(chat_id=chat_id, reason="403",
@@ -228,8 +216,6 @@ class BotInApp:
                             gate=flood_gate(self.settings, bot))  # shared with REDIS_URL
 
     def _finished(self, task: asyncio.Task[None]) -> None:
-        from aiogram.exceptions import TelegramUnauthorizedError
-
         error = None if task.cancelled() else task.exception()
         if error is None or isinstance(error, TelegramUnauthorizedError):  # logged already
             return

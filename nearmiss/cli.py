@@ -1,4 +1,9 @@
-"""The `nearmiss` command: run the product, migrate, and manage teams until the admin exists."""
+"""The `nearmiss` command: run the product, migrate, manage teams and users, import reports,
+and look after the learning.
+
+The modules that load aiogram, uvicorn or the embedding model (seconds and about 150 MB) are
+imported by the commands that need them, so `nearmiss team list` or a mistyped setting answers
+at once."""
 
 from __future__ import annotations
 
@@ -10,9 +15,10 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from core import log_redaction
-from core.settings import ConfigurationError, Settings, admin_base_url
-from nearmiss import preflight, teams, users
+from core.settings import ConfigurationError, Settings, admin_base_url, identity_key
+from nearmiss import alert_commands, preflight, teams, users
+from nearmiss.logs import configure_logging
+from storage.migrate import upgrade
 
 log = logging.getLogger("nearmiss")
 
@@ -120,7 +126,6 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         from nearmiss import learning_commands
         return asyncio.run(learning_commands.command(settings))
     if command == "alerts":
-        from nearmiss import alert_commands
         return asyncio.run(alert_commands.command(settings, as_json=args.json))
     if command == "reports":
         from nearmiss import import_command
@@ -153,23 +158,6 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         print(f"nearmiss: the bot is NOT running. The admin panel is still being served at "
               f"{base_url}/admin", file=sys.stderr)
     return serve_admin(settings, with_bot=with_bot)
-
-
-def configure_logging(settings: Settings) -> None:
-    """Logging as an operator needs it (every worker process calls this too), the bot token
-    never written (core/log_redaction.py)."""
-    log_redaction.install(settings.bot_token.get_secret_value() if settings.bot_token else None)
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Alembic announces every plugin and step at INFO; an operator needs only its problems.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.root.level))
-    # aiosqlite logs every statement with its parameters at DEBUG: workers' words and ids.
-    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.root.level))
-    # aiogram logs every update handled ("Update id=... is handled. Duration ...") at INFO: a
-    # line per tap for thousands of staff, and a share of the bot's CPU under load. Its
-    # failures are logged at ERROR (and ours by bot.dispatcher._on_error); DEBUG shows all.
-    if logging.root.level > logging.DEBUG:
-        logging.getLogger("aiogram.event").setLevel(max(logging.WARNING, logging.root.level))
 
 
 def scale_problem(settings: Settings, args: argparse.Namespace, token: str | None) -> str | None:
@@ -215,9 +203,6 @@ def serve_workers(settings: Settings, workers: int) -> int:
 
 
 def migrate(settings: Settings) -> int:
-    from core.settings import identity_key
-    from storage.migrate import upgrade
-
     upgrade(settings.database_url, identity_key=identity_key(settings))
     log.info("database is at the latest migration")
     return 0

@@ -17,12 +17,14 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
+from bot.patterns import pattern_watch
 from core.i18n import Translator
 from core.settings import Settings, locales_dir
 from nearmiss.import_rows import FileProblem, ImportRow, RowError, read
 from nearmiss.import_teams import Directory, resolve
 from nearmiss.import_vocabulary import Vocabulary, vocabulary
 from storage.db import create_engine, create_sessionmaker
+from storage.migrate import upgrade_async
 from storage.repositories import CategoryRepository, ReportRepository
 from storage.schemas import ReportCreate
 
@@ -49,8 +51,6 @@ class Outcome:
 async def command(settings: Settings, args: argparse.Namespace) -> int:
     """Run the import against the configured database: 0 when it went through, 2 when the
     file or its rows stopped it (each problem printed on its own line)."""
-    from storage.migrate import upgrade_async
-
     path = Path(args.file)
     if not path.is_file():
         print(f"nearmiss: {path} is not a file; give the path of the CSV file to import.",
@@ -95,8 +95,6 @@ async def _learn(settings: Settings, sessionmaker: async_sessionmaker[AsyncSessi
     """Run the pattern pass until the queue is empty, so the imported reports' alerts exist
     when the command returns. Should it fail, the reports stay queued for the running bot's
     pass: said in one line, exit 1 (the import itself went through)."""
-    from bot.patterns import pattern_watch
-
     print("Looking for patterns among the imported reports...", file=sys.stderr)
     try:
         checked = await pattern_watch(settings, sessionmaker, translator).drain()

@@ -18,6 +18,7 @@ from core.i18n import Translator
 from core.settings import Settings, locales_dir
 from learning.embedding import model_id
 from storage.db import create_engine, create_sessionmaker
+from storage.migrate import upgrade_async
 from storage.models import PatternAlert
 from storage.repositories import PatternRepository, VectorRepository
 
@@ -46,8 +47,6 @@ class Reindexed:
 
 async def command(settings: Settings) -> int:
     """Run `learning reindex` against the configured database."""
-    from storage.migrate import upgrade_async
-
     await upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url)
     try:

@@ -13,8 +13,10 @@ import os
 import socket
 from collections.abc import Iterator
 
+import asyncpg
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage.db import sqlite_path
 
@@ -78,8 +80,6 @@ def sqlite_folder_problem(url: URL) -> str | None:
 
 async def postgres_problem(url: URL) -> str | None:
     """Connect once: a server that does not answer, refuses the user, or lacks the database."""
-    from sqlalchemy.ext.asyncio import create_async_engine
-
     where = f"{url.host or 'localhost'}:{url.port or 5432}"
     engine = create_async_engine(url, connect_args={"timeout": CONNECT_TIMEOUT})
     try:
@@ -92,8 +92,6 @@ async def postgres_problem(url: URL) -> str | None:
 
 
 def _postgres_refusal(error: Exception, url: URL, where: str) -> str:
-    import asyncpg
-
     for cause in _causes(error):
         if isinstance(cause, asyncpg.InvalidCatalogNameError):
             return (f"DATABASE_URL names the database {url.database!r}, which does not exist "

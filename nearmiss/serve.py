@@ -4,16 +4,23 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
+import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from admin.app import create_app
+from bot.webhook import shared_secret
 from core import memory
-from core.settings import Settings, admin_base_url
+from core.settings import Settings, admin_base_url, admin_secret
 from nearmiss.bot_in_app import BotInApp
+from nearmiss.logs import configure_logging
 from nearmiss.retention import RetentionJob, running
+from nearmiss.users import first_sign_in_hint
+from storage.db import create_engine, create_sessionmaker
 
 log = logging.getLogger(__name__)
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -35,8 +42,6 @@ def build_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
               engine: AsyncEngine | None = None) -> tuple[FastAPI, BotInApp]:
     """The admin app with the bot, retention job (and, in webhook mode, the route) inside;
     `engine`, when given, is disposed at the end of the app's lifespan."""
-    from admin.app import create_app
-
     bot = BotInApp(settings, sessionmaker, enabled=with_bot, webhook_secret=webhook_secret)
     lifespan = with_retention(RetentionJob(sessionmaker), bot.lifespan)
     if engine is not None:
@@ -54,11 +59,6 @@ def worker_app() -> FastAPI:
     usable directly: `uvicorn --factory --workers 4 nearmiss.serve:worker_app` after
     `nearmiss migrate`.
     """
-    from bot.webhook import shared_secret
-    from core.settings import admin_secret
-    from nearmiss.cli import configure_logging
-    from storage.db import create_engine, create_sessionmaker
-
     settings = Settings()
     configure_logging(settings)
     engine = create_engine(settings.database_url)
@@ -91,13 +91,6 @@ async def serve(settings: Settings, *, with_bot: bool) -> None:
     a SIGINT by cancelling whatever is awaited, so a dispose left until then was cut short
     with the pool's "Exception closing connection" traceback.
     """
-    import sys
-
-    import uvicorn
-
-    from nearmiss.users import first_sign_in_hint
-    from storage.db import create_engine, create_sessionmaker
-
     engine = create_engine(settings.database_url)
     sessionmaker = create_sessionmaker(engine)
     app, _ = build_app(settings, sessionmaker, with_bot=with_bot, engine=engine)

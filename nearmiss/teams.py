@@ -6,8 +6,11 @@ import argparse
 import logging
 import sys
 
+import aiohttp
+
 from core.settings import Settings
 from storage.db import create_engine, create_sessionmaker
+from storage.migrate import upgrade_async
 from storage.models import Team
 from storage.repositories import TeamRepository
 
@@ -17,8 +20,6 @@ NAME_LENGTH = 120  # teams.name and places.name hold this many characters
 
 async def command(settings: Settings, args: argparse.Namespace) -> int:
     """Run one team subcommand against the configured database."""
-    from storage.migrate import upgrade_async
-
     if args.team_command == "add":
         try:
             args.name, args.place = checked_team(args.name, args.place)
@@ -87,7 +88,6 @@ async def bot_username(settings: Settings) -> str | None:
     """
     if settings.token_problem() is not None or settings.bot_token is None:
         return None
-    import aiohttp
 
     base = (settings.telegram_api_url or "https://api.telegram.org").rstrip("/")
     url = f"{base}/bot{settings.bot_token.get_secret_value()}/getMe"

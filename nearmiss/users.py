@@ -10,7 +10,12 @@ import sys
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from admin.security import hash_password, password_problem
 from core.settings import Settings
+from storage.db import create_engine, create_sessionmaker
+from storage.migrate import upgrade_async
+from storage.repositories import AdminUserRepository, TeamRepository
+from storage.repositories.admins import checked_email
 
 
 def read_password() -> str | None:
@@ -26,9 +31,6 @@ def read_password() -> str | None:
 
 def create_admin(settings: Settings, args: argparse.Namespace) -> int:
     """Everything that can be checked without the password is, before it is asked for."""
-    from admin.security import password_problem
-    from storage.repositories.admins import checked_email
-
     try:
         args.email = checked_email(args.email)
     except ValueError as error:
@@ -51,10 +53,6 @@ def create_admin(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _refusal(settings: Settings, args: argparse.Namespace) -> tuple[str | None, list[int]]:
     """Why the user cannot be created (the email taken, a team unknown), and the teams' ids."""
-    from storage.db import create_engine, create_sessionmaker
-    from storage.migrate import upgrade_async
-    from storage.repositories import AdminUserRepository, TeamRepository
-
     await upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url)
     try:
@@ -74,10 +72,6 @@ async def _refusal(settings: Settings, args: argparse.Namespace) -> tuple[str | 
 
 async def _create(settings: Settings, args: argparse.Namespace, password: str,
                   team_ids: list[int]) -> int:
-    from admin.security import hash_password
-    from storage.db import create_engine, create_sessionmaker
-    from storage.repositories import AdminUserRepository
-
     engine = create_engine(settings.database_url)
     try:
         async with create_sessionmaker(engine)() as session:
@@ -94,9 +88,6 @@ async def _create(settings: Settings, args: argparse.Namespace, password: str,
 
 async def reset_two_factor(settings: Settings, email: str) -> int:
     """Turn off a user's two-factor sign-in; an admin in production must enrol again."""
-    from storage.db import create_engine, create_sessionmaker
-    from storage.repositories import AdminUserRepository
-
     engine = create_engine(settings.database_url)
     try:
         async with create_sessionmaker(engine)() as session:
@@ -118,8 +109,6 @@ async def reset_two_factor(settings: Settings, email: str) -> int:
 async def first_sign_in_hint(sessionmaker: async_sessionmaker[AsyncSession],
                              base_url: str) -> str | None:
     """With no admin panel user yet, the command that makes the first; else None."""
-    from storage.repositories import AdminUserRepository
-
     async with sessionmaker() as session:
         if await AdminUserRepository(session).count():
             return None

@@ -11,7 +11,7 @@ inserted once (their primary key), and the count and dates are read back from th
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -77,16 +77,9 @@ class Recorded:
     joined: frozenset[int]
 
 
-@dataclass(frozen=True)
-class AlertWithMembers:
-    """An alert and its member reports' ids, references and external ids, oldest first."""
-
-    alert: PatternAlert
-    members: builtins.list[tuple[int, str, str | None]]
-
-
 class PatternRepository:
-    """The queue of reports to check, and the alerts with their members."""
+    """The queue of reports to check, and the alerts the pass records with their members
+    (storage/repositories/alert_views.py reads them for people)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -186,53 +179,6 @@ class PatternRepository:
     async def mark_announced(self, alert: PatternAlert) -> None:
         """Record that the alert's audience has been told (they are told once)."""
         alert.announced_at = utcnow()
-        await self.session.flush()
-
-    async def list(self, *, team_ids: Sequence[int] | None) -> builtins.list[PatternAlert]:
-        """Alerts newest first: every one (None), or these teams' (place and team scopes)."""
-        query = select(PatternAlert)
-        if team_ids is not None:
-            query = query.where(PatternAlert.team_id.in_(list(team_ids)))
-        query = query.order_by(PatternAlert.created_at.desc(), PatternAlert.id.desc())
-        return list(await self.session.scalars(query))
-
-    async def list_with_members(self, *,
-                                team_ids: Sequence[int] | None) -> builtins.list[AlertWithMembers]:
-        """Alerts newest first, each with its members (see `list` for the scope)."""
-        alerts = await self.list(team_ids=team_ids)
-        members: dict[int, builtins.list[tuple[int, str, str | None]]] = {}
-        if alerts:
-            rows = await self.session.execute(
-                select(PatternAlertReport.alert_id, Report.id, Report.reference,
-                       Report.external_id)
-                .join(Report, Report.id == PatternAlertReport.report_id)
-                .where(PatternAlertReport.alert_id.in_([alert.id for alert in alerts]))
-                .order_by(Report.occurred_date, Report.id))
-            for alert_id, report_id, reference, external_id in rows:
-                members.setdefault(alert_id, []).append((report_id, reference, external_id))
-        return [AlertWithMembers(alert, members.get(alert.id, [])) for alert in alerts]
-
-    async def members(self, *, alert_id: int) -> builtins.list[int]:
-        """The alert's member reports' ids, oldest first."""
-        return list(await self.session.scalars(
-            select(PatternAlertReport.report_id)
-            .join(Report, Report.id == PatternAlertReport.report_id)
-            .where(PatternAlertReport.alert_id == alert_id)
-            .order_by(Report.occurred_date, Report.id)))
-
-    async def get(self, *, alert_id: int) -> PatternAlert | None:
-        """Return one alert, or None."""
-        return await self.session.get(PatternAlert, alert_id)
-
-    async def acknowledge(self, alert: PatternAlert, *, by: str) -> None:
-        """Record who has looked at the alert."""
-        alert.acknowledged_by = by[:254]
-        await self.session.flush()
-
-    async def set_title(self, alert: PatternAlert, *, title: str | None, by: str) -> None:
-        """A reviewer's title for the cluster (the only words of it a group may hear)."""
-        title = (title or "").strip()
-        alert.title, alert.title_by = (title, by[:254]) if title else (None, None)
         await self.session.flush()
 
 

@@ -17,7 +17,8 @@ from core.i18n import Translator
 from core.settings import locales_dir
 from learning.embedding import model_id
 from storage.models import OutboxMessage, PatternAlert, PatternCheck, ReportVector
-from storage.repositories import GroupRepository, PatternRepository, TeamRepository
+from storage.repositories import GroupRepository, TeamRepository
+from storage.repositories.alert_views import AlertViewRepository
 from tests.helpers.hazards import DOOR_CODE, UNRELATED, WORKERS_WORDS
 from tests.storage.builders import store_report
 
@@ -71,9 +72,8 @@ async def heads_ups(sessionmaker: async_sessionmaker[AsyncSession]) -> list[str]
 async def alerts(sessionmaker: async_sessionmaker[AsyncSession],
                  team_id: int) -> list[tuple[PatternAlert, list[int]]]:
     async with sessionmaker() as session:
-        repo = PatternRepository(session)
-        return [(a, await repo.members(alert_id=a.id))
-                for a in await repo.list(team_ids=[team_id])]
+        return [(view.alert, [member.report_id for member in view.members])
+                for view in await AlertViewRepository(session).every(team_ids=[team_id])]
 
 
 async def test_one_hazard_in_different_words_alerts_once_and_grows(
@@ -129,14 +129,14 @@ async def test_a_reviewers_title_is_the_only_wording_a_group_hears(
     await file(sessionmaker, team_id, DOOR_CODE[:2], announce=False)
     await watch(sessionmaker).drain()
     async with sessionmaker.begin() as session:  # two: no alert yet; the title is set later
-        assert await PatternRepository(session).list(team_ids=None) == []
+        assert await AlertViewRepository(session).every(team_ids=None) == []
     await file(sessionmaker, team_id, DOOR_CODE[2:3], first_day=9)
     pass_ = watch(sessionmaker)
     heads_up = pass_._heads_up
 
     async def titled(session: AsyncSession, alert: PatternAlert, members: object) -> None:
-        await PatternRepository(session).set_title(alert, title="Door codes for agency staff",
-                                                   by="rev@example.org")
+        await AlertViewRepository(session).set_title(alert, title="Door codes for agency staff",
+                                                      by="rev@example.org")
         await heads_up(session, alert, members)  # type: ignore[arg-type]
 
     pass_._heads_up = titled  # type: ignore[method-assign]

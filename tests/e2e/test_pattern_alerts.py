@@ -7,17 +7,23 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from admin.app import create_app
+from admin.security import hash_password
 from bot.dispatcher import create_bot
 from bot.patterns import pattern_watch
 from bot.sending import OutboxSender
 from core.i18n import Translator
 from core.settings import Settings, locales_dir
 from storage.models import Team
-from storage.repositories import PatternRepository
+from storage.repositories import AdminUserRepository
+from storage.repositories.alert_views import AlertViewRepository
+from tests.admin.conftest import PASSWORD
 from tests.e2e.flow import NO_HARM
 from tests.e2e.test_learning_flash import LEAD, _link_group
+from tests.helpers.admin_client import AdminClient
 from tests.helpers.bot_runner import RunningBot
 from tests.helpers.fake_telegram import FakeTelegram
 from tests.helpers.fake_telegram.client import ChatClient
@@ -83,9 +89,30 @@ async def test_one_hazard_in_three_wordings_warns_the_linked_group_once(
     assert not any(word in warnings[0].lower() for word in (*WORKERS_WORDS, "amara"))
     assert not any("similar near misses" in text for text in chat.texts())
     async with sessionmaker() as session:
-        [alert] = await PatternRepository(session).list(team_ids=[team.id])
-        members = await PatternRepository(session).members(alert_id=alert.id)
+        [view] = await AlertViewRepository(session).every(team_ids=[team.id])
+    alert, members = view.alert, view.members
     assert alert.report_count == len(members) == 4 and alert.scope == "place"
+    # The team's reviewer sees that one alert, with its reports, on the admin's Alerts page.
+    page = await _alerts_page(settings, sessionmaker, team)
+    assert page.count("alert-members") == 1
+    assert all(member.reference in page for member in members)
+
+
+async def _alerts_page(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
+                       team: Team) -> str:
+    """/admin/alerts as a reviewer of the team, through the real admin app."""
+    async with sessionmaker.begin() as session:
+        await AdminUserRepository(session).create(
+            email="reviewer@example.org", password_hash=hash_password(PASSWORD),
+            role="reviewer", team_ids=[team.id])
+    app = create_app(settings, sessionmaker, failed_login_delay=0)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://testserver") as http:
+        reviewer = AdminClient(http)
+        assert (await reviewer.login("reviewer@example.org", PASSWORD)).status_code == 302
+        response = await reviewer.get("/admin/alerts")
+    assert response.status_code == 200
+    return response.text
 
 
 async def test_unrelated_reports_of_one_category_at_one_place_warn_nobody(
@@ -97,4 +124,4 @@ async def test_unrelated_reports_of_one_category_at_one_place_warn_nobody(
     await _deliver(settings, sessionmaker)
     assert not any("similar near misses" in text for text in fake.chat(GROUP).texts())
     async with sessionmaker() as session:
-        assert await PatternRepository(session).list(team_ids=None) == []
+        assert await AlertViewRepository(session).every(team_ids=None) == []

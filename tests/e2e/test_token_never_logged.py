@@ -19,7 +19,7 @@ from bot.dispatcher import create_bot
 from core import log_redaction
 from core.log_redaction import REDACTED
 from core.settings import Settings
-from nearmiss.cli import configure_logging
+from nearmiss.logs import configure_logging
 from tests.e2e.test_process import REPLY_TIMEOUT, BotProcess, _env, _free_port
 from tests.e2e.test_startup_reach import health
 

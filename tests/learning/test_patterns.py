@@ -4,8 +4,11 @@ reports that only share a category and a place do not."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
-from learning.patterns import Found, Thresholds, embedding_text, find_patterns
+import numpy as np
+
+from learning.patterns import Found, Item, Thresholds, embedding_text, find_patterns
 from tests.learning.pattern_cases import DOOR_CODE, KITCHEN, LOOK_ALIKE, START, item
 
 DEFAULT = Thresholds()
@@ -138,3 +141,61 @@ def test_the_embedded_text_is_the_reports_words_without_place_or_category() -> N
     assert text("Kitchen", "Environment and equipment") == (
         "Door code not given. Rang on call Text codes to agency")
     assert text("Kitchen", "Falls and mobility") == text("Lounge", "Medication")
+
+
+def _trio_among(background: np.ndarray, likeness: float, *, hours: tuple[int, int, int],
+                teams: tuple[int, int, int]) -> list[Item]:
+    """Three reports `likeness` alike (cosine, in dimensions the background does not use)
+    among `background` unrelated ones, all on one day."""
+    trio = []
+    for k in range(3):
+        v = np.zeros(384, dtype=np.float32)
+        v[300] = np.sqrt(likeness)
+        v[301 + k] = np.sqrt(1 - likeness)
+        trio.append(v)
+    vectors = [*trio, *background]
+    return [Item(report_id=i, day=START, hour=hours[i] if i < 3 else 12,
+                 team_id=teams[i] if i < 3 else 100 + i, place=f"Place {i}",
+                 category="other", vector=v) for i, v in enumerate(vectors)]
+
+
+def _unrelated(count: int, dimensions: int) -> np.ndarray:
+    """`count` unit vectors at random in the first `dimensions` dimensions (fixed seed)."""
+    rng = np.random.default_rng(25)
+    vectors = np.zeros((count, 384), dtype=np.float32)
+    vectors[:, :dimensions] = rng.standard_normal((count, dimensions))
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_the_bar_follows_how_alike_the_windows_unrelated_reports_are() -> None:
+    # Unrelated reports scattered over many dimensions are rarely alike: a trio at cosine
+    # 0.4 stands out. Among unrelated reports that are often that alike, it does not.
+    scattered = _trio_among(_unrelated(40, 200), 0.4, hours=(9, 9, 9), teams=(1, 1, 1))
+    assert [f.report_ids for f in find_patterns(scattered, touching=[0], thresholds=DEFAULT)] \
+        == [frozenset({0, 1, 2})]
+    crowded = _trio_among(_unrelated(40, 3), 0.4, hours=(9, 9, 9), teams=(1, 1, 1))
+    assert find_patterns(crowded, touching=[0], thresholds=DEFAULT) == []
+
+
+def test_an_hour_band_takes_the_teams_bar_and_every_team_the_stricter_one() -> None:
+    background = _unrelated(60, 200)
+    window = [item.vector for item in _trio_among(background, 0.0, hours=(9, 9, 9),
+                                                  teams=(1, 2, 3))]
+    spread = float(np.std([a @ b for i, a in enumerate(window) for b in window[i + 1:]]))
+    likeness = (DEFAULT.join + DEFAULT.join_across) / 2 * spread  # between the two bars
+    in_band = _trio_among(background, likeness, hours=(9, 9, 10), teams=(1, 2, 3))
+    assert [(f.scope, f.report_ids) for f in
+            find_patterns(in_band, touching=[0], thresholds=DEFAULT)] == [
+        ("time", frozenset({0, 1, 2}))]
+    spread_out = _trio_among(background, likeness, hours=(9, 13, 17), teams=(1, 2, 3))
+    assert find_patterns(spread_out, touching=[0], thresholds=DEFAULT) == []
+
+
+def test_reports_out_of_reach_do_not_move_the_bar() -> None:
+    # The pass may hand in a wider window (a batch, an import): reports more than window_days
+    # from the touching one are not part of its window's usual similarity.
+    near = _trio_among(_unrelated(40, 200), 0.4, hours=(9, 9, 9), teams=(1, 1, 1))
+    far = [replace(item, report_id=1000 + item.report_id, day=START + timedelta(days=60))
+           for item in _trio_among(_unrelated(200, 3), 0.0, hours=(9, 9, 9), teams=(2, 2, 2))]
+    found = find_patterns([*near, *far], touching=[0], thresholds=DEFAULT)
+    assert [f.report_ids for f in found] == [frozenset({0, 1, 2})]

@@ -18,7 +18,8 @@ from learning.embedding import model_id
 from nearmiss.alert_commands import listing
 from nearmiss.learning_commands import reindex
 from storage.models import OutboxMessage, PatternCheck, Report, ReportVector
-from storage.repositories import GroupRepository, PatternRepository, TeamRepository
+from storage.repositories import GroupRepository, TeamRepository
+from storage.repositories.alert_views import AlertViewRepository
 from tests.e2e.test_process import _env, _nearmiss
 from tests.helpers.hazards import DOOR_CODE, UNRELATED
 from tests.storage.builders import store_report
@@ -55,10 +56,9 @@ async def test_reindex_rebuilds_vectors_and_finds_history_without_heads_ups(
     async with sessionmaker() as session:
         models = set(await session.scalars(select(ReportVector.model)))
         assert models == {model_id()}
-        [alert] = await PatternRepository(session).list(team_ids=None)
-        assert await PatternRepository(session).members(alert_id=alert.id) == [
-            r.id for r in reports[:3]]
-        assert alert.announced_at is None
+        [view] = await AlertViewRepository(session).every(team_ids=None)
+        assert [member.report_id for member in view.members] == [r.id for r in reports[:3]]
+        assert view.alert.announced_at is None
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
     again = await reindex(sessionmaker, Translator(locales_dir(), "en"), progress=progress,
                           min_reports=3, window_days=30)
@@ -79,11 +79,10 @@ async def test_alerts_list_as_text_and_json(
                            "3 reports\n")
     assert f"  reports: {first} (XL-0), {second}, {third}" in text
     [row] = json.loads(await listing(sessionmaker, as_json=True))
-    assert {key: row[key] for key in ("id", "scope", "team", "place", "first_date",
-                                      "last_date", "report_count", "announced")} == {
-        "id": 1, "scope": "place", "team": "Rosewood", "place": "Kitchen",
-        "first_date": "2026-03-02", "last_date": "2026-03-08", "report_count": 3,
-        "announced": False}
+    assert {key: row[key] for key in ("id", "scope", "team", "place", "hour", "first_date",
+                                      "last_date", "count", "title")} == {
+        "id": 1, "scope": "place", "team": "Rosewood", "place": "Kitchen", "hour": None,
+        "first_date": "2026-03-02", "last_date": "2026-03-08", "count": 3, "title": None}
     assert row["reports"] == [{"reference": first, "external_id": "XL-0"},
                               {"reference": second, "external_id": None},
                               {"reference": third, "external_id": None}]

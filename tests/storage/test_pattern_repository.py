@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Report
 from storage.repositories import PatternRepository, TeamRepository, VectorRepository
+from storage.repositories.alert_views import AlertViewRepository
 from storage.vectors import to_bytes
 from tests.helpers import backend
 from tests.storage.builders import store_report
@@ -57,7 +58,7 @@ async def test_a_new_cluster_is_recorded_with_its_members(session: AsyncSession)
         "place", team_id, "Kitchen", 3, "door code")
     assert (alert.first_date.date(), alert.last_date.date()) == (date(2026, 3, 2),
                                                                  date(2026, 3, 9))
-    assert await repo.members(alert_id=alert.id) == [r.id for r in reports]
+    assert await members(session, alert.id) == [r.id for r in reports]
     assert await repo.holding(report_ids=[reports[1].id]) == {
         alert.id: frozenset(r.id for r in reports)}
     assert alert.announced_at is None
@@ -71,7 +72,7 @@ async def test_an_alert_grows_as_a_report_joins(session: AsyncSession) -> None:
     assert not grown.new and grown.joined == {reports[3].id}
     assert grown.alert.id == first.id and grown.alert.report_count == 4
     assert grown.alert.last_date.date() == date(2026, 3, 20) and grown.alert.label == "keypad"
-    assert len(await repo.list(team_ids=[team_id])) == 1
+    assert len(await AlertViewRepository(session).every(team_ids=[team_id])) == 1
 
 
 async def test_a_cluster_that_spreads_widens_its_alerts_scope(session: AsyncSession) -> None:
@@ -101,33 +102,13 @@ async def test_a_cluster_another_pass_inserted_is_grown_not_doubled(
     assert again.alert.report_count == 4
 
 
-async def test_listed_with_members_references_and_scope(session: AsyncSession) -> None:
+async def test_announced_once_recorded(session: AsyncSession) -> None:
     team_id, reports = await _reports(session, [2, 5, 9])
     repo = PatternRepository(session)
     alert = (await repo.record(_cluster(team_id, reports), alert_id=None, label="")).alert
-    organisation = replace(_cluster(team_id, reports), scope="organisation", team_id=None,
-                           place="")
-    await repo.record(organisation, alert_id=None, label="")
-    [listed] = await repo.list_with_members(team_ids=[team_id])
-    assert listed.alert.id == alert.id
-    assert listed.members == [(r.id, r.reference, None) for r in reports]
-    assert len(await repo.list_with_members(team_ids=None)) == 2
-    assert await repo.list_with_members(team_ids=[]) == []
-
-
-async def test_title_acknowledgement_and_announcement(session: AsyncSession) -> None:
-    team_id, reports = await _reports(session, [2, 5, 9])
-    repo = PatternRepository(session)
-    alert = (await repo.record(_cluster(team_id, reports), alert_id=None, label="")).alert
-    await repo.set_title(alert, title="  Agency staff and the door code ", by="rev@example.org")
-    assert (alert.title, alert.title_by) == ("Agency staff and the door code",
-                                             "rev@example.org")
-    await repo.set_title(alert, title=" ", by="rev@example.org")
-    assert (alert.title, alert.title_by) == (None, None)
-    await repo.acknowledge(alert, by="rev@example.org")
+    assert alert.announced_at is None
     await repo.mark_announced(alert)
-    assert alert.acknowledged_by == "rev@example.org" and alert.announced_at is not None
-    assert await repo.get(alert_id=alert.id) is alert
+    assert alert.announced_at is not None
 
 
 async def test_vectors_saved_found_stale_and_read_as_a_window(session: AsyncSession) -> None:
@@ -171,10 +152,9 @@ async def test_two_passes_finding_one_new_cluster_at_once_make_one_alert(
         await second_pass.commit()
     assert second.alert.id == first.alert.id and first.new and not second.new
     async with sessionmaker() as session:
-        [alert] = await PatternRepository(session).list(team_ids=None)
-        assert alert.report_count == 4
-        assert await PatternRepository(session).members(alert_id=alert.id) == [
-            r.id for r in reports]
+        [view] = await AlertViewRepository(session).every(team_ids=None)
+        assert view.alert.report_count == 4
+        assert [member.report_id for member in view.members] == [r.id for r in reports]
 
 
 async def _until_one_waits_on_a_lock(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
@@ -185,3 +165,10 @@ async def _until_one_waits_on_a_lock(sessionmaker: async_sessionmaker[AsyncSessi
         while not await session.scalar(waiting):
             await session.rollback()
             await asyncio.sleep(0.01)
+
+
+async def members(session: AsyncSession, alert_id: int) -> list[int]:
+    """The alert's member reports as the admin reads them, oldest first."""
+    view = await AlertViewRepository(session).one(alert_id=alert_id, team_ids=None)
+    assert view is not None
+    return [member.report_id for member in view.members]
