@@ -19,6 +19,7 @@ from learning.embedding import model_id
 from learning.patterns import Item
 from storage.models import Report
 from storage.repositories import PatternRepository, TeamRepository, VectorRepository
+from storage.repositories.alert_views import AlertViewRepository
 from storage.repositories.vectors import WindowRow
 from storage.vectors import to_bytes
 from tests.helpers.hazards import DOOR_CODE
@@ -149,8 +150,8 @@ async def file(sessionmaker: async_sessionmaker[AsyncSession], team_id: int,
 
 async def members(sessionmaker: async_sessionmaker[AsyncSession]) -> list[list[int]]:
     async with sessionmaker() as session:
-        repo = PatternRepository(session)
-        return [await repo.members(alert_id=alert.id) for alert in await repo.list(team_ids=None)]
+        return [[member.report_id for member in view.members]
+                for view in await AlertViewRepository(session).every(team_ids=None)]
 
 
 async def test_one_watch_over_many_passes_forgets_a_deleted_report(
