@@ -23,6 +23,7 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.heads_ups import queue_heads_ups
+from bot.pattern_window import WindowCache
 from conversations import CATEGORIES
 from core.i18n import Translator
 from core.settings import Settings
@@ -31,7 +32,7 @@ from learning.labels import cluster_label
 from learning.patterns import Found, Item, Thresholds, embedding_text, find_patterns, matching_alert
 from storage.models import PatternAlert
 from storage.repositories import CategoryRepository, PatternRepository, VectorRepository
-from storage.repositories.vectors import ReportText, WindowRow
+from storage.repositories.vectors import ReportText
 from storage.sqlite_loop import on_loop
 from storage.vectors import to_bytes
 
@@ -82,6 +83,7 @@ class PatternWatch:
         self.thresholds = Thresholds(min_reports=min_reports, window_days=window_days)
         self.interval, self.batch, self.embed = interval, batch, embed
         self.model = model_id()
+        self.window = WindowCache()  # this process's copy of the window, kept between passes
 
     async def run(self, stop: asyncio.Event) -> None:
         """Check what is queued every `interval` seconds until `stop`; a failed pass (the
@@ -122,7 +124,8 @@ class PatternWatch:
                 await make_vectors(session, missing, embed=self.embed, model=self.model)
                 announcing = {entry.report_id for entry in queued if entry.announce}
                 window = await self._window(VectorRepository(session), ids)
-                for report_id in sorted(ids):
+                stored = {item.report_id for item in window}  # a report gone has no vector
+                for report_id in sorted(set(ids) & stored):
                     for found, items in self._patterns(report_id, window):
                         await self._record(session, found, items, announcing)
                 await patterns.leave_queue(report_ids=ids)
@@ -150,25 +153,18 @@ class PatternWatch:
         reports, a queue after downtime and an import of years of history (stored in time
         order) find the patterns live reporting would have found, one report at a time."""
         items = [item for item in window if item.report_id <= report_id]
-        if not any(item.report_id == report_id for item in items):
-            return []  # no vector (the report has gone)
         found = find_patterns(items, touching=[report_id], thresholds=self.thresholds)
         return [(pattern, items) for pattern in found]
 
     async def _window(self, vectors: VectorRepository, ids: Sequence[int]) -> list[Item]:
-        """Every stored report within the window of any of these."""
-        return [Item(row.report_id, row.day, row.hour, row.team_id, row.place, row.category,
-                     row.vector) for row in await self._around(vectors, ids)]
-
-    async def _around(self, vectors: VectorRepository, ids: Sequence[int]) -> list[WindowRow]:
-        if not ids:
-            return []
-        days = await vectors.days(report_ids=ids)
+        """Every stored report within the window of any of these (read from the database only
+        where the copy kept from the last pass lacks it or is out of date)."""
+        days = await vectors.days(report_ids=ids) if ids else []
         if not days:
             return []
         reach = timedelta(days=self.thresholds.window_days)
-        return await vectors.window(since=min(days) - reach, until=max(days) + reach,
-                                    model=self.model)
+        return await self.window.read(vectors, since=min(days) - reach,
+                                      until=max(days) + reach, model=self.model)
 
     async def _record(self, session: AsyncSession, found: Found, items: Sequence[Item],
                       announcing: Collection[int]) -> None:

@@ -167,6 +167,9 @@ class ReportVector(Base):
                                            primary_key=True, autoincrement=False)
     model: Mapped[str] = mapped_column(String(80))
     vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian
+    # When the vector was written: a pass that keeps vectors in memory re-reads one whose
+    # made_at has changed (rebuilt, or its report's id reused after a deletion).
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class ReferenceCounter(Base):

@@ -120,9 +120,13 @@ async def test_vectors_saved_found_stale_and_read_as_a_window(session: AsyncSess
     await vectors.save(vectors={reports[3].id: to_bytes(one)}, model="older@0")
     assert [r.report_id for r in await vectors.needing(model=MODEL)] == [reports[3].id]
     assert await vectors.count_needing(model=MODEL) == 1
-    window = await vectors.window(since=date(2026, 3, 4), until=date(2026, 3, 31), model=MODEL)
-    assert [row.report_id for row in window] == [r.id for r in reports[1:3]]
+    keys = await vectors.window_keys(since=date(2026, 3, 4), until=date(2026, 3, 31),
+                                     model=MODEL)
+    assert [report_id for report_id, _ in keys] == [r.id for r in reports[1:3]]
+    window = await vectors.window_rows(report_ids=[reports[1].id, reports[3].id], model=MODEL)
+    assert [row.report_id for row in window] == [reports[1].id]  # [3]: another model's
     assert window[0].hour == 14 and np.allclose(window[0].vector, one)
+    assert window[0].made_at == keys[0][1]
     await vectors.save(vectors={reports[3].id: to_bytes(one)}, model=MODEL)  # rebuilt
     assert await vectors.needing(model=MODEL) == []
     assert (await vectors.texts(report_ids=[reports[0].id]))[reports[0].id].place == "Kitchen"

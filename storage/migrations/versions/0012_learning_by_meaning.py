@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("report_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("model", sa.String(length=80), nullable=False),
         sa.Column("vector", sa.LargeBinary(), nullable=False),
+        sa.Column("made_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["report_id"], ["reports.id"],
                                 name=op.f("fk_report_vectors_report_id_reports"),
                                 ondelete="CASCADE"),
