@@ -66,6 +66,9 @@ class Thresholds:
     join: float = 2.2  # mean similarity to the members a report needs to join (team, hour band)
     join_across: float = 3.0  # the same among every team's (more reports, more chance likenesses)
     floor: float = 0.8  # similarity to each member alone a report needs to join
+    # The join bar never falls below this centred cosine, however little a window's reports
+    # differ (written reports' windows set it higher; a window of unrelated noise would not).
+    least_join: float = 0.2
     centre: float = 10.0  # the window's size at which its mean is taken out at half weight
     min_teams: int = 3  # teams an organisation pattern spans
     band_hours: int = 2  # consecutive clock hours a time pattern's reports fall in
@@ -197,7 +200,8 @@ def _grow(seed: int, pool: np.ndarray, to_seed: np.ndarray, window: _Window,
     """The seed and the reports of `pool` that join it, most alike first (indices);
     `to_seed` is every report's similarity to the seed, `deviations` the join bar."""
     vectors, days = window.vectors, window.days
-    join, floor = window.bar(deviations), window.bar(thresholds.floor)
+    join = max(window.bar(deviations), thresholds.least_join)
+    floor = window.bar(thresholds.floor)
     near = pool & (np.abs(days - days[seed]) < thresholds.window_days)
     near &= to_seed >= floor
     near[seed] = False
