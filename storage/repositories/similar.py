@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Report, ReportVector
+from storage.repositories.alert_views import Member
 from storage.vectors import from_bytes
 
 NEAREST = 5
@@ -28,15 +29,9 @@ MINIMUM_SIMILARITY = 0.45
 
 
 @dataclass(frozen=True)
-class Similar:
-    """One report close to another, without its words."""
+class Similar(Member):
+    """One report close to another, without its words: as an alert lists it, and how close."""
 
-    report_id: int
-    reference: str
-    external_id: str | None
-    team_id: int
-    occurred_date: date
-    category: str
     similarity: float  # cosine similarity, -1 to 1
 
 
